@@ -1,0 +1,12 @@
+/**
+ * dynobatch: correct, fast and tiny DynamoDB batch operations for every JavaScript runtime.
+ *
+ * @module
+ */
+
+export * from "./src/wire/types.ts";
+export * from "./src/errors.ts";
+export type { Backend, ExecuteOptions } from "./src/backends/backend.ts";
+export * from "./src/retry.ts";
+export * from "./src/metrics.ts";
+export * from "./src/rate_limit.ts";

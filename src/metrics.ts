@@ -1,0 +1,153 @@
+/**
+ * Metrics for every operation, running totals, and optional tracing.
+ *
+ * @module
+ */
+
+/** What one operation cost and how it went. */
+export interface OperationMetrics {
+  /** The operation: `putItem`, `getItem`, `deleteItem`, `batchGet`, `batchWrite`, `flush`, ... */
+  operation: string;
+  /** The table. */
+  table: string;
+  /** Wall time from start to end, in milliseconds. */
+  durationMs: number;
+  /** HTTP (or backend) requests sent, retries included. */
+  requests: number;
+  /** Requests that were repeats: retried failures and resends of unprocessed items or keys. */
+  retries: number;
+  /** Throttling errors seen. */
+  throttles: number;
+  /** Items written, deleted or read successfully. */
+  items: number;
+  /** Items or keys left unprocessed after all retries. */
+  unprocessed: number;
+  /** Read capacity units consumed, as reported by the server. */
+  consumedRcu: number;
+  /** Write capacity units consumed, as reported by the server. */
+  consumedWcu: number;
+  /** Request ids returned by the server (only those it returned). */
+  requestIds: string[];
+}
+
+/** Running totals across operations. */
+export interface TotalMetrics {
+  /** How many operations were recorded. */
+  operations: number;
+  /** Sum of `durationMs`. */
+  durationMs: number;
+  /** Sum of `requests`. */
+  requests: number;
+  /** Sum of `retries`. */
+  retries: number;
+  /** Sum of `throttles`. */
+  throttles: number;
+  /** Sum of `items`. */
+  items: number;
+  /** Sum of `unprocessed`. */
+  unprocessed: number;
+  /** Sum of `consumedRcu`. */
+  consumedRcu: number;
+  /** Sum of `consumedWcu`. */
+  consumedWcu: number;
+}
+
+/** Progress of a long batch operation. */
+export interface Progress {
+  /** Items or keys confirmed so far. */
+  done: number;
+  /** Items or keys that failed for good so far. */
+  failed: number;
+  /** How many there are in all, when known. */
+  total?: number;
+}
+
+/** A span as created by an OpenTelemetry-compatible tracer (only what dynobatch uses). */
+export interface SpanLike {
+  /** Sets one attribute. */
+  setAttribute(key: string, value: string | number | boolean): unknown;
+  /** Records an exception. */
+  recordException?(exception: unknown): unknown;
+  /** Sets the status (`code` 2 is error in OpenTelemetry). */
+  setStatus?(status: { code: number; message?: string }): unknown;
+  /** Ends the span. */
+  end(): unknown;
+}
+
+/** Any tracer with OpenTelemetry's `startSpan` shape. */
+export interface TracerLike {
+  /** Starts a span. */
+  startSpan(name: string, options?: { attributes?: Record<string, string | number> }): SpanLike;
+}
+
+/** An empty metrics record for `operation` on `table`. */
+export function newMetrics(operation: string, table: string): OperationMetrics {
+  return {
+    operation,
+    table,
+    durationMs: 0,
+    requests: 0,
+    retries: 0,
+    throttles: 0,
+    items: 0,
+    unprocessed: 0,
+    consumedRcu: 0,
+    consumedWcu: 0,
+    requestIds: [],
+  };
+}
+
+/** Zeroed totals. */
+export function emptyTotals(): TotalMetrics {
+  return {
+    operations: 0,
+    durationMs: 0,
+    requests: 0,
+    retries: 0,
+    throttles: 0,
+    items: 0,
+    unprocessed: 0,
+    consumedRcu: 0,
+    consumedWcu: 0,
+  };
+}
+
+/**
+ * Keeps the last operation's metrics and running totals. The client owns one; each Model owns
+ * one too, fed by the same operations.
+ */
+export class MetricsRecorder {
+  #last: OperationMetrics | undefined;
+  #totals: TotalMetrics = emptyTotals();
+
+  /** Adds one operation's metrics. */
+  record(metrics: OperationMetrics): void {
+    this.#last = metrics;
+    const t = this.#totals;
+    t.operations++;
+    t.durationMs += metrics.durationMs;
+    t.requests += metrics.requests;
+    t.retries += metrics.retries;
+    t.throttles += metrics.throttles;
+    t.items += metrics.items;
+    t.unprocessed += metrics.unprocessed;
+    t.consumedRcu += metrics.consumedRcu;
+    t.consumedWcu += metrics.consumedWcu;
+  }
+
+  /** The last operation's metrics, if any. */
+  last(): OperationMetrics | undefined {
+    return this.#last;
+  }
+
+  /** A copy of the running totals. */
+  totals(): TotalMetrics {
+    return { ...this.#totals };
+  }
+
+  /** Forgets the last metrics and zeroes the totals. */
+  reset(): void {
+    this.#last = undefined;
+    this.#totals = emptyTotals();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Item size by DynamoDB's rules, used for the 400 KB item limit, request splitting and
+ * capacity estimates.
+ *
+ * @module
+ */
+
+import type { AttributeMap, AttributeValue } from "./types.ts";
+
+/** The largest item DynamoDB stores: 400 KB, attribute names included. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+/** The number of UTF-8 bytes of a string, without allocating. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      // A surrogate pair is 2 UTF-16 units and 4 UTF-8 bytes.
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2;
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/** The number of bytes that a base64 string decodes to. */
+export function base64Length(b64: string): number {
+  let padding = 0;
+  if (b64.endsWith("==")) padding = 2;
+  else if (b64.endsWith("=")) padding = 1;
+  return Math.floor((b64.length * 3) / 4) - padding;
+}
+
+/**
+ * The stored size of a number: one byte per two significant digits, plus one byte (and one
+ * more for a negative number). Leading and trailing zeros do not count.
+ */
+export function numberSize(n: string): number {
+  let first = -1;
+  let last = -1;
+  let end = n.length;
+  const e = n.search(/[eE]/);
+  if (e >= 0) end = e;
+  for (let i = 0; i < end; i++) {
+    const c = n.charCodeAt(i);
+    if (c >= 0x31 && c <= 0x39) { // 1-9
+      if (first < 0) first = i;
+      last = i;
+    } else if (c === 0x30 && first >= 0) {
+      // zeros between significant digits count; trailing ones are trimmed below
+    }
+  }
+  if (first < 0) return 1; // zero
+  let digits = 0;
+  for (let i = first; i <= last; i++) {
+    const c = n.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) digits++;
+  }
+  return Math.ceil(digits / 2) + 1 + (n.charCodeAt(0) === 0x2d ? 1 : 0);
+}
+
+/** The size in bytes of one attribute value by DynamoDB's rules. */
+export function valueSize(value: AttributeValue): number {
+  if ("S" in value) return utf8Length(value.S);
+  if ("N" in value) return numberSize(value.N);
+  if ("B" in value) return base64Length(value.B);
+  if ("BOOL" in value || "NULL" in value) return 1;
+  if ("M" in value) {
+    let size = 3;
+    for (const name in value.M) size += 1 + utf8Length(name) + valueSize(value.M[name]);
+    return size;
+  }
+  if ("L" in value) {
+    let size = 3;
+    for (const element of value.L) size += 1 + valueSize(element);
+    return size;
+  }
+  if ("SS" in value) return value.SS.reduce((sum, s) => sum + utf8Length(s), 0);
+  if ("NS" in value) return value.NS.reduce((sum, n) => sum + numberSize(n), 0);
+  if ("BS" in value) return value.BS.reduce((sum, b) => sum + base64Length(b), 0);
+  return 0;
+}
+
+/**
+ * The size in bytes of an item by DynamoDB's rules: the UTF-8 length of each attribute name
+ * plus the size of its value.
+ *
+ * @param item The item in DynamoDB JSON.
+ * @returns Its size in bytes.
+ */
+export function itemSize(item: AttributeMap): number {
+  let size = 0;
+  for (const name in item) size += utf8Length(name) + valueSize(item[name]);
+  return size;
+}
+
+/** Write capacity units for writing an item of `bytes`: one per started KB (at least one). */
+export function writeUnits(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / 1024));
+}
+
+/**
+ * Read capacity units for reading an item of `bytes`: one per started 4 KB (at least one),
+ * half of that for an eventually consistent read.
+ */
+export function readUnits(bytes: number, consistent: boolean): number {
+  const units = Math.max(1, Math.ceil(bytes / 4096));
+  return consistent ? units : units / 2;
+}
