@@ -1,0 +1,285 @@
+/**
+ * A DynamoDB persisted in IndexedDB (browsers, or any runtime with an IndexedDB
+ * implementation), with the same semantics as the memory backend.
+ *
+ * @module
+ */
+
+import type { AttributeMap } from "../wire/types.ts";
+import type { Backend, ExecuteOptions } from "./backend.ts";
+import type { FaultOptions } from "./_faults.ts";
+import {
+  type StoredItem,
+  type StoreTransaction,
+  TableEngine,
+  type TableRecord,
+  type TableStore,
+} from "./_table_engine.ts";
+
+/** Options of {@linkcode IndexedDBBackend}. */
+export interface IndexedDBBackendOptions {
+  /** The IndexedDB database that holds the tables; created on first use. */
+  databaseName: string;
+  /**
+   * The IndexedDB implementation.
+   * @default {globalThis.indexedDB}
+   */
+  indexedDB?: IDBFactory;
+  /**
+   * Faults to inject (unprocessed batch elements, throttling, latency), seeded and
+   * deterministic, to test retry paths.
+   * @default {undefined} (no faults)
+   */
+  faults?: FaultOptions;
+}
+
+const TABLES = "tables";
+const ITEMS = "items";
+const BY_TABLE = "byTable";
+// One "tables" store and one "items" store keyed by [table, key]: creating a table is a plain
+// write, so the schema never needs a version upgrade.
+const VERSION = 1;
+
+interface ItemRow {
+  t: string;
+  k: string;
+  item: AttributeMap;
+}
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+class IndexedDBTransaction implements StoreTransaction {
+  readonly #tables: IDBObjectStore;
+  readonly #items: IDBObjectStore;
+
+  constructor(tx: IDBTransaction) {
+    this.#tables = tx.objectStore(TABLES);
+    this.#items = tx.objectStore(ITEMS);
+  }
+
+  async getTable(name: string): Promise<TableRecord | undefined> {
+    return (await request(this.#tables.get(name))) as TableRecord | undefined;
+  }
+
+  async putTable(record: TableRecord): Promise<void> {
+    await request(this.#tables.put(record));
+  }
+
+  async deleteTable(name: string): Promise<void> {
+    await request(this.#tables.delete(name));
+    const keys = await request(this.#items.index(BY_TABLE).getAllKeys(name));
+    for (const key of keys) this.#items.delete(key);
+    // Deletes in one transaction are applied in order; wait for the last one only.
+    if (keys.length) await request(this.#items.count(keys[keys.length - 1]));
+  }
+
+  async getItem(table: string, key: string): Promise<AttributeMap | undefined> {
+    const row = (await request(this.#items.get([table, key]))) as ItemRow | undefined;
+    return row?.item;
+  }
+
+  async putItem(table: string, key: string, item: AttributeMap): Promise<void> {
+    const row: ItemRow = { t: table, k: key, item };
+    await request(this.#items.put(row));
+  }
+
+  async deleteItem(table: string, key: string): Promise<void> {
+    await request(this.#items.delete([table, key]));
+  }
+
+  scanItems(table: string, after: string | undefined, limit: number): Promise<StoredItem[]> {
+    const rows: StoredItem[] = [];
+    const req = this.#items.index(BY_TABLE).openCursor(table);
+    return new Promise((resolve, reject) => {
+      req.onerror = () => reject(req.error);
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (!cursor || rows.length >= limit) return resolve(rows);
+        const row = cursor.value as ItemRow;
+        if (after !== undefined && row.k <= after) {
+          // Jump to the first key after `after` (index records are ordered by primary key).
+          if (row.k < after) cursor.continuePrimaryKey(table, [table, after]);
+          else cursor.continue();
+          return;
+        }
+        rows.push({ key: row.k, item: row.item });
+        if (rows.length >= limit) return resolve(rows);
+        cursor.continue();
+      };
+    });
+  }
+}
+
+class IndexedDBStore implements TableStore {
+  readonly #factory: IDBFactory;
+  readonly #name: string;
+  #db: Promise<IDBDatabase> | undefined;
+
+  constructor(factory: IDBFactory, name: string) {
+    this.#factory = factory;
+    this.#name = name;
+  }
+
+  #open(): Promise<IDBDatabase> {
+    this.#db ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const req = this.#factory.open(this.#name, VERSION);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        if (!db.objectStoreNames.contains(TABLES)) {
+          db.createObjectStore(TABLES, { keyPath: "TableName" });
+        }
+        if (!db.objectStoreNames.contains(ITEMS)) {
+          db.createObjectStore(ITEMS, { keyPath: ["t", "k"] }).createIndex(BY_TABLE, "t");
+        }
+      };
+      req.onsuccess = () => {
+        const db = req.result;
+        // Let another connection upgrade or delete the database instead of blocking it.
+        db.onversionchange = () => {
+          db.close();
+          this.#db = undefined;
+        };
+        resolve(db);
+      };
+      req.onerror = () => reject(req.error);
+      req.onblocked = () =>
+        reject(
+          new Error(
+            `IndexedDB database '${this.#name}' is blocked by another connection with an older version`,
+          ),
+        );
+    });
+    this.#db.catch(() => (this.#db = undefined));
+    return this.#db;
+  }
+
+  async transaction<T>(
+    mode: "readonly" | "readwrite",
+    run: (txn: StoreTransaction) => Promise<T>,
+  ): Promise<T> {
+    const db = await this.#open();
+    const tx = db.transaction([TABLES, ITEMS], mode);
+    const done = new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+    });
+    let result: T;
+    try {
+      result = await run(new IndexedDBTransaction(tx));
+    } catch (err) {
+      done.catch(() => {});
+      try {
+        tx.abort();
+      } catch {
+        // Already finished: nothing left to undo.
+      }
+      throw err;
+    }
+    await done;
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    if (db) (await db.catch(() => undefined))?.close();
+  }
+}
+
+/**
+ * A DynamoDB persisted in IndexedDB, behind the same {@linkcode Backend} seam as the HTTP
+ * backend: for browser apps that work offline, and for tests.
+ *
+ * It has the semantics of {@linkcode MemoryBackend} (same operations, validation, errors and
+ * capacity accounting). Each request runs in one IndexedDB transaction, so a rejected request
+ * changes nothing and concurrent requests do not see each other's partial writes. Tables live
+ * in one `items` object store keyed by `[table, key]`, so creating a table needs no schema
+ * upgrade.
+ *
+ * @example In a browser
+ * ```ts
+ * import { DynamoDBClient, IndexedDBBackend } from "@x/dynobatch";
+ * await using backend = new IndexedDBBackend({ databaseName: "my-app" });
+ * const client = new DynamoDBClient({ backend });
+ * await client.createTable("notes", { partitionKey: "id" });
+ * ```
+ *
+ * @example Elsewhere, with an IndexedDB implementation such as fake-indexeddb
+ * ```ts ignore
+ * import { IDBFactory } from "fake-indexeddb";
+ * import { IndexedDBBackend } from "@x/dynobatch";
+ * const backend = new IndexedDBBackend({ databaseName: "test", indexedDB: new IDBFactory() });
+ * ```
+ */
+export class IndexedDBBackend implements Backend, AsyncDisposable, Disposable {
+  /** Always `true`: data lives in this process's IndexedDB. */
+  readonly embedded = true;
+  /** The IndexedDB database name. */
+  readonly databaseName: string;
+  readonly #store: IndexedDBStore;
+  readonly #engine: TableEngine;
+
+  /**
+   * Creates a backend over an IndexedDB database (opened on the first request).
+   *
+   * @throws {TypeError} When no IndexedDB implementation is given and the runtime has none.
+   * @throws {RangeError} When a fault option is out of range.
+   */
+  constructor(options: IndexedDBBackendOptions) {
+    const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (!factory) {
+      throw new TypeError(
+        "Cannot create an IndexedDBBackend: this runtime has no globalThis.indexedDB; pass an implementation as the 'indexedDB' option (e.g. new IDBFactory() from fake-indexeddb)",
+      );
+    }
+    if (typeof options.databaseName !== "string" || options.databaseName === "") {
+      throw new TypeError(
+        `Cannot create an IndexedDBBackend as 'databaseName' must be a non-empty string: current value is ${
+          JSON.stringify(options.databaseName)
+        }`,
+      );
+    }
+    this.databaseName = options.databaseName;
+    this.#store = new IndexedDBStore(factory, options.databaseName);
+    this.#engine = new TableEngine({
+      name: "IndexedDBBackend",
+      store: this.#store,
+      faults: options.faults,
+    });
+  }
+
+  /**
+   * Executes one DynamoDB operation in one IndexedDB transaction; see
+   * {@linkcode Backend.execute}.
+   *
+   * @throws {DynamoDBError} With DynamoDB's code and message when DynamoDB would reject the
+   *   request, `UnknownOperationException` for an operation it does not implement.
+   */
+  execute(
+    operation: string,
+    input: Record<string, unknown>,
+    options?: ExecuteOptions,
+  ): Promise<Record<string, unknown>> {
+    return this.#engine.execute(operation, input, options);
+  }
+
+  /** Closes the connection to the database; the next request opens it again. */
+  close(): Promise<void> {
+    return this.#store.close();
+  }
+
+  /** Closes the connection (see {@linkcode IndexedDBBackend.close}). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Closes the connection without waiting (see {@linkcode IndexedDBBackend.close}). */
+  [Symbol.dispose](): void {
+    void this.close();
+  }
+}

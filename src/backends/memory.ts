@@ -1,0 +1,311 @@
+/**
+ * An in-process DynamoDB: tables in a `Map`, with DynamoDB's validation, errors and capacity
+ * accounting. For tests, demos and offline use.
+ *
+ * @module
+ */
+
+import type { AttributeMap, KeySchema } from "../wire/types.ts";
+import type { Backend, ExecuteOptions } from "./backend.ts";
+import type { FaultOptions } from "./_faults.ts";
+import {
+  keyParts,
+  keyString,
+  prepareItem,
+  type StoredItem,
+  type StoreTransaction,
+  TableEngine,
+  type TableRecord,
+  type TableStore,
+} from "./_table_engine.ts";
+import { cloneMap } from "./_validate.ts";
+
+export type { FaultOptions } from "./_faults.ts";
+
+/** Options of {@linkcode MemoryBackend}. */
+export interface MemoryBackendOptions {
+  /**
+   * Faults to inject (unprocessed batch elements, throttling, latency), seeded and
+   * deterministic, to test retry paths.
+   * @default {undefined} (no faults)
+   */
+  faults?: FaultOptions;
+}
+
+interface MemoryTable {
+  record: TableRecord;
+  items: Map<string, AttributeMap>;
+  /** Key strings in order, rebuilt lazily after inserts and deletes. */
+  sorted?: string[];
+}
+
+const DELETED = Symbol("deleted");
+
+/** Tables in a `Map`; a transaction buffers its writes and applies them when it succeeds. */
+class MemoryStore implements TableStore {
+  readonly tables = new Map<string, MemoryTable>();
+  #tail: Promise<unknown> = Promise.resolve();
+
+  transaction<T>(
+    _mode: "readonly" | "readwrite",
+    run: (txn: StoreTransaction) => Promise<T>,
+  ): Promise<T> {
+    // One transaction at a time: requests are isolated from each other, as in DynamoDB.
+    const result = this.#tail.then(() => this.#run(run));
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+
+  async #run<T>(run: (txn: StoreTransaction) => Promise<T>): Promise<T> {
+    const txn = new MemoryTransaction(this);
+    const result = await run(txn);
+    txn.commit();
+    return result;
+  }
+
+  /** The items of a table in key order. */
+  sortedKeys(table: MemoryTable): string[] {
+    if (!table.sorted) table.sorted = [...table.items.keys()].sort();
+    return table.sorted;
+  }
+
+  /** Stores an item (taking ownership), keeping the sorted key cache right. */
+  write(table: MemoryTable, key: string, item: AttributeMap | typeof DELETED): void {
+    if (item === DELETED) {
+      if (table.items.delete(key)) table.sorted = undefined;
+    } else {
+      if (!table.items.has(key)) table.sorted = undefined;
+      table.items.set(key, item);
+    }
+  }
+}
+
+class MemoryTransaction implements StoreTransaction {
+  readonly #store: MemoryStore;
+  readonly #tables = new Map<string, TableRecord | typeof DELETED>();
+  readonly #items = new Map<string, Map<string, AttributeMap | typeof DELETED>>();
+
+  constructor(store: MemoryStore) {
+    this.#store = store;
+  }
+
+  getTable(name: string): TableRecord | undefined {
+    const pending = this.#tables.get(name);
+    if (pending === DELETED) return undefined;
+    return pending ?? this.#store.tables.get(name)?.record;
+  }
+
+  putTable(record: TableRecord): void {
+    this.#tables.set(record.TableName, record);
+    this.#items.set(record.TableName, new Map());
+  }
+
+  deleteTable(name: string): void {
+    this.#tables.set(name, DELETED);
+    this.#items.delete(name);
+  }
+
+  getItem(table: string, key: string): AttributeMap | undefined {
+    const pending = this.#items.get(table)?.get(key);
+    if (pending === DELETED) return undefined;
+    const item = pending ?? this.#store.tables.get(table)?.items.get(key);
+    return item && cloneMap(item);
+  }
+
+  putItem(table: string, key: string, item: AttributeMap): void {
+    this.#pending(table).set(key, item);
+  }
+
+  deleteItem(table: string, key: string): void {
+    this.#pending(table).set(key, DELETED);
+  }
+
+  scanItems(table: string, after: string | undefined, limit: number): StoredItem[] {
+    // Scans run in read-only transactions, which have no pending writes.
+    const stored = this.#store.tables.get(table);
+    if (!stored) return [];
+    const keys = this.#store.sortedKeys(stored);
+    let lo = 0;
+    if (after !== undefined) {
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid] <= after) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    return keys.slice(lo, lo + limit).map((key) => ({
+      key,
+      item: cloneMap(stored.items.get(key)!),
+    }));
+  }
+
+  #pending(table: string): Map<string, AttributeMap | typeof DELETED> {
+    let pending = this.#items.get(table);
+    if (!pending) this.#items.set(table, pending = new Map());
+    return pending;
+  }
+
+  commit(): void {
+    for (const [name, record] of this.#tables) {
+      if (record === DELETED) this.#store.tables.delete(name);
+      else this.#store.tables.set(name, { record, items: new Map() });
+    }
+    for (const [name, writes] of this.#items) {
+      const table = this.#store.tables.get(name);
+      if (!table) continue;
+      for (const [key, item] of writes) this.#store.write(table, key, item);
+    }
+  }
+}
+
+function schemaRecord(name: string, schema: KeySchema): TableRecord {
+  const attribute = (a: KeySchema["partitionKey"]) =>
+    typeof a === "string" ? { name: a, type: "S" as const } : { name: a.name, type: a.type ?? "S" };
+  const keys = [attribute(schema.partitionKey)];
+  if (schema.sortKey !== undefined) keys.push(attribute(schema.sortKey));
+  return {
+    TableName: name,
+    KeySchema: keys.map((k, i) => ({ AttributeName: k.name, KeyType: i ? "RANGE" : "HASH" })),
+    AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+    CreationDateTime: Date.now() / 1000,
+    TableId: globalThis.crypto?.randomUUID?.() ?? name,
+    BillingMode: "PAY_PER_REQUEST",
+    ReadCapacityUnits: 0,
+    WriteCapacityUnits: 0,
+  };
+}
+
+/**
+ * A DynamoDB that lives in memory, behind the same {@linkcode Backend} seam as the HTTP backend.
+ *
+ * It implements CreateTable, DeleteTable, DescribeTable, PutItem, GetItem, DeleteItem,
+ * BatchGetItem, BatchWriteItem and Scan with DynamoDB's request validation, error codes and
+ * messages, key identity (numbers compare by value), 400 KB item limit, batch limits (25
+ * writes, 100 keys, no duplicate keys), `ReturnConsumedCapacity` and `ReturnValues: ALL_OLD`.
+ * A rejected request changes nothing. Items are stored and returned as copies. BatchGetItem
+ * returns items in an order unrelated to the request's, as DynamoDB may.
+ *
+ * @example Using it with a client
+ * ```ts
+ * import { DynamoDBClient, MemoryBackend } from "@x/dynobatch";
+ * const backend = new MemoryBackend();
+ * const client = new DynamoDBClient({ backend });
+ * await client.createTable("users", { partitionKey: "pk" });
+ * await client.putItem("users", { pk: "USER#1", name: "John" });
+ * console.log(backend.table("users")); // [{ pk: { S: "USER#1" }, name: { S: "John" } }]
+ * ```
+ *
+ * @example Injecting faults to test retries
+ * ```ts
+ * import { MemoryBackend } from "@x/dynobatch";
+ * const flaky = new MemoryBackend({
+ *   faults: { seed: 42, unprocessedRate: 0.3, throttleRate: 0.05, latencyMs: [1, 5] },
+ * });
+ * ```
+ */
+export class MemoryBackend implements Backend {
+  /** Always `true`: data lives in this process. */
+  readonly embedded = true;
+  readonly #store = new MemoryStore();
+  readonly #engine: TableEngine;
+
+  /**
+   * Creates an empty in-memory backend.
+   *
+   * @throws {RangeError} When a fault option is out of range.
+   */
+  constructor(options: MemoryBackendOptions = {}) {
+    this.#engine = new TableEngine({
+      name: "MemoryBackend",
+      store: this.#store,
+      faults: options.faults,
+    });
+  }
+
+  /**
+   * Executes one DynamoDB operation; see {@linkcode Backend.execute}.
+   *
+   * @throws {DynamoDBError} With DynamoDB's code and message when DynamoDB would reject the
+   *   request, `UnknownOperationException` for an operation it does not implement.
+   */
+  execute(
+    operation: string,
+    input: Record<string, unknown>,
+    options?: ExecuteOptions,
+  ): Promise<Record<string, unknown>> {
+    return this.#engine.execute(operation, input, options);
+  }
+
+  /**
+   * A snapshot of every table: table name to its items (DynamoDB JSON copies, in key order).
+   *
+   * @example
+   * ```ts
+   * import { MemoryBackend } from "@x/dynobatch";
+   * const backend = new MemoryBackend();
+   * backend.seed("users", [{ pk: { S: "a" } }], { partitionKey: "pk" });
+   * console.log(backend.tables()); // { users: [{ pk: { S: "a" } }] }
+   * ```
+   */
+  tables(): Record<string, AttributeMap[]> {
+    const snapshot: Record<string, AttributeMap[]> = {};
+    for (const name of [...this.#store.tables.keys()].sort()) snapshot[name] = this.table(name);
+    return snapshot;
+  }
+
+  /**
+   * A snapshot of one table's items (DynamoDB JSON copies, in key order).
+   *
+   * @throws {Error} When there is no such table.
+   */
+  table(name: string): AttributeMap[] {
+    const table = this.#store.tables.get(name);
+    if (!table) {
+      throw new Error(
+        `MemoryBackend has no table '${name}' (tables: ${
+          [...this.#store.tables.keys()].sort().join(", ") || "none"
+        })`,
+      );
+    }
+    return this.#store.sortedKeys(table).map((key) => cloneMap(table.items.get(key)!));
+  }
+
+  /** The names of the tables, sorted. */
+  tableNames(): string[] {
+    return [...this.#store.tables.keys()].sort();
+  }
+
+  /**
+   * Writes items straight into a table, creating it first from `schema` when it does not
+   * exist. Items are validated as PutItem validates them; all are checked before any is
+   * written. Existing items with the same keys are replaced.
+   *
+   * @param table The table name.
+   * @param items Items in DynamoDB JSON.
+   * @param schema The key schema, needed only when the table does not exist yet.
+   * @throws {DynamoDBError} `ValidationException` for an item DynamoDB would reject.
+   * @throws {Error} When the table does not exist and no schema was given.
+   */
+  seed(table: string, items: readonly AttributeMap[], schema?: KeySchema): void {
+    let stored = this.#store.tables.get(table);
+    const record = stored?.record ?? (schema ? schemaRecord(table, schema) : undefined);
+    if (!record) {
+      throw new Error(
+        `Cannot seed '${table}': the table does not exist; pass its key schema to create it, e.g. seed("${table}", items, { partitionKey: "pk" })`,
+      );
+    }
+    const parts = keyParts(record);
+    const prepared = items.map((raw) => {
+      const item = prepareItem(raw, parts);
+      return [keyString(parts, item), item] as const;
+    });
+    if (!stored) this.#store.tables.set(table, stored = { record, items: new Map() });
+    for (const [key, item] of prepared) this.#store.write(stored, key, item);
+  }
+
+  /** Removes every table and item. */
+  reset(): void {
+    this.#store.tables.clear();
+  }
+}
