@@ -10,3 +10,6 @@ export type { Backend, ExecuteOptions } from "./src/backends/backend.ts";
 export * from "./src/retry.ts";
 export * from "./src/metrics.ts";
 export * from "./src/rate_limit.ts";
+export * from "./src/client.ts";
+export * from "./src/batch/writer.ts";
+export { marshall, unmarshall } from "./src/wire/marshall.ts";

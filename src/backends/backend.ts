@@ -30,3 +30,9 @@ export interface Backend {
   /** Whether this backend keeps data inside the process (no real endpoint). */
   readonly embedded?: boolean;
 }
+
+/**
+ * A backend may attach the server's request id to an output object under this symbol
+ * (non-enumerable), so that metrics can report it.
+ */
+export const REQUEST_ID: unique symbol = Symbol.for("dynobatch.requestId");

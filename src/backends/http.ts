@@ -1,0 +1,190 @@
+/**
+ * The HTTP backend: DynamoDB's JSON protocol over `fetch`, signed with aws4fetch.
+ *
+ * @module
+ */
+
+import { AwsClient } from "aws4fetch";
+import { DynamoDBError } from "../errors.ts";
+import { ValidationError } from "../errors.ts";
+import type { Backend, ExecuteOptions } from "./backend.ts";
+import { REQUEST_ID } from "./backend.ts";
+
+/** AWS credentials. They never appear in errors, logs or metrics. */
+export interface Credentials {
+  /** The access key id. */
+  accessKeyId: string;
+  /** The secret access key. */
+  secretAccessKey: string;
+  /** The session token of temporary credentials. */
+  sessionToken?: string;
+}
+
+/** Options of {@linkcode HttpBackend}. */
+export interface HttpBackendOptions {
+  /** The AWS region, e.g. `us-east-1`. */
+  region: string;
+  /** Credentials used to sign every request. */
+  credentials?: Credentials;
+  /**
+   * The endpoint URL.
+   * @default {`https://dynamodb.${region}.amazonaws.com`}
+   */
+  endpoint?: string;
+  /**
+   * The `fetch` to send requests with.
+   * @default {globalThis.fetch}
+   */
+  fetch?: typeof fetch;
+}
+
+const THROTTLE_CODES = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+]);
+
+const RETRYABLE_CODES = new Set([
+  ...THROTTLE_CODES,
+  "InternalServerError",
+  "ServiceUnavailable",
+  "TransactionConflictException",
+]);
+
+/**
+ * Decodes a DynamoDB error response body into a {@linkcode DynamoDBError}.
+ *
+ * @param status The HTTP status.
+ * @param body The response text.
+ * @param requestId The `x-amzn-requestid` header, if any.
+ */
+export function decodeError(status: number, body: string, requestId?: string): DynamoDBError {
+  let type = "";
+  let message = "";
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    type = String(parsed.__type ?? parsed.code ?? "");
+    message = String(parsed.message ?? parsed.Message ?? "");
+  } catch {
+    message = body.slice(0, 200);
+  }
+  const code = type.slice(type.lastIndexOf("#") + 1) ||
+    (status >= 500 ? "InternalServerError" : status === 429 ? "ThrottlingException" : "HttpError");
+  const throttle = THROTTLE_CODES.has(code) || status === 429;
+  return new DynamoDBError(message || `HTTP ${status}`, {
+    code,
+    status,
+    requestId,
+    throttle,
+    retryable: throttle || status >= 500 || RETRYABLE_CODES.has(code),
+  });
+}
+
+/**
+ * Sends operations to DynamoDB (or any compatible endpoint) as signed HTTP requests.
+ *
+ * @example Talking to a local DynamoDB-compatible server
+ * ```ts
+ * import { DynamoDBClient } from "@x/dynobatch";
+ * const client = new DynamoDBClient({
+ *   region: "us-east-1",
+ *   endpoint: "http://127.0.0.1:8000",
+ *   credentials: { accessKeyId: "local", secretAccessKey: "local" },
+ * });
+ * ```
+ */
+export class HttpBackend implements Backend {
+  /** Always `false`: data lives on the server. */
+  readonly embedded = false;
+  /** The endpoint URL requests go to. */
+  readonly endpoint: string;
+  /** The region requests are signed for. */
+  readonly region: string;
+  #signer: AwsClient | undefined;
+  #fetch: typeof fetch;
+
+  /** Creates an HTTP backend. */
+  constructor(options: HttpBackendOptions) {
+    this.region = options.region;
+    this.endpoint = options.endpoint ?? `https://dynamodb.${options.region}.amazonaws.com`;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    const c = options.credentials;
+    if (c) {
+      this.#signer = new AwsClient({
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        service: "dynamodb",
+        region: options.region,
+        retries: 0,
+      });
+    }
+  }
+
+  /** Signs and sends one operation; see {@linkcode Backend.execute}. */
+  async execute(
+    operation: string,
+    input: Record<string, unknown>,
+    options: ExecuteOptions = {},
+  ): Promise<Record<string, unknown>> {
+    if (!this.#signer) {
+      throw new ValidationError(
+        "Cannot send a request without AWS credentials: pass 'credentials' or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        { rule: "credentials" },
+      );
+    }
+    const request = await this.#signer.sign(this.endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": `DynamoDB_20120810.${operation}`,
+      },
+      body: JSON.stringify(input),
+    });
+    let response: Response;
+    try {
+      response = await this.#fetch(request, { signal: options.signal });
+    } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new DynamoDBError(`Network error: ${describe(err)}`, {
+        code: "NetworkError",
+        status: 0,
+        retryable: true,
+        cause: err,
+      });
+    }
+    const requestId = response.headers.get("x-amzn-requestid") ?? undefined;
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new DynamoDBError(`Network error while reading the response: ${describe(err)}`, {
+        code: "NetworkError",
+        status: response.status,
+        requestId,
+        retryable: true,
+        cause: err,
+      });
+    }
+    if (!response.ok) throw decodeError(response.status, text, requestId);
+    let output: Record<string, unknown>;
+    try {
+      output = text ? JSON.parse(text) : {};
+    } catch (err) {
+      throw new DynamoDBError(`Malformed response body (${text.length} bytes)`, {
+        code: "MalformedResponse",
+        status: response.status,
+        requestId,
+        retryable: true,
+        cause: err,
+      });
+    }
+    if (requestId) Object.defineProperty(output, REQUEST_ID, { value: requestId });
+    return output;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
