@@ -38,31 +38,41 @@ export function base64Length(b64: string): number {
 }
 
 /**
- * The stored size of a number: one byte per two significant digits, plus one byte (and one
- * more for a negative number). Leading and trailing zeros do not count.
+ * The stored size of a number: DynamoDB keeps its significant digits in pairs aligned on the
+ * decimal point (base 100), so the size is one byte per pair, plus one byte, plus one more for
+ * a negative number. Leading and trailing zeros do not count. This is the AWS rule of thumb
+ * ("1 byte per two significant digits, plus 1 byte") made exact: `"12"` takes 2 bytes but
+ * `"1.2"` takes 3 (pairs `01` and `20`). Zero takes 1 byte.
  */
 export function numberSize(n: string): number {
+  const length = n.length;
   let first = -1;
   let last = -1;
-  let end = n.length;
-  const e = n.search(/[eE]/);
-  if (e >= 0) end = e;
-  for (let i = 0; i < end; i++) {
+  let point = -1;
+  let i = 0;
+  for (; i < length; i++) {
     const c = n.charCodeAt(i);
     if (c >= 0x31 && c <= 0x39) { // 1-9
       if (first < 0) first = i;
       last = i;
-    } else if (c === 0x30 && first >= 0) {
-      // zeros between significant digits count; trailing ones are trimmed below
-    }
+    } else if (c === 0x2e) point = i;
+    else if (c === 0x65 || c === 0x45) break; // e, E
   }
   if (first < 0) return 1; // zero
-  let digits = 0;
-  for (let i = first; i <= last; i++) {
-    const c = n.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) digits++;
+  if (point < 0) point = i;
+  let exponent = 0;
+  let sign = 1;
+  for (let j = i + 1; j < length; j++) {
+    const c = n.charCodeAt(j);
+    if (c === 0x2d) sign = -1;
+    else if (c >= 0x30 && c <= 0x39) exponent = exponent * 10 + (c - 0x30);
   }
-  return Math.ceil(digits / 2) + 1 + (n.charCodeAt(0) === 0x2d ? 1 : 0);
+  exponent *= sign;
+  // Powers of ten of the first and last significant digits.
+  const high = (first < point ? point - first - 1 : point - first) + exponent;
+  const low = (last < point ? point - last - 1 : point - last) + exponent;
+  const pairs = Math.floor(high / 2) - Math.floor(low / 2) + 1;
+  return 1 + pairs + (n.charCodeAt(0) === 0x2d ? 1 : 0);
 }
 
 /** The size in bytes of one attribute value by DynamoDB's rules. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { NumberValue } from "./number.ts";
+
 /** A DynamoDB attribute value in its JSON wire form, e.g. `{ S: "x" }` or `{ N: "1" }`. */
 export type AttributeValue =
   | { S: string }
@@ -20,8 +22,19 @@ export type AttributeValue =
 /** An item in DynamoDB JSON: attribute names mapped to attribute values. */
 export type AttributeMap = Record<string, AttributeValue>;
 
-/** A member of a DynamoDB set: strings (SS), numbers (NS) or binaries (BS). */
-export type SetMember = string | number | bigint | Uint8Array;
+/**
+ * A member of a DynamoDB set: strings (SS), numbers (NS: `number`, `bigint`, `NumberValue`)
+ * or binaries (BS: `Uint8Array`; other `ArrayBuffer` views and `ArrayBuffer`s are accepted
+ * when marshalling). A set holds members of one kind only.
+ */
+export type SetMember =
+  | string
+  | number
+  | bigint
+  | NumberValue
+  | Uint8Array
+  | ArrayBufferView
+  | ArrayBuffer;
 
 /**
  * A plain JavaScript value that dynobatch can store.
@@ -32,10 +45,12 @@ export type NativeValue =
   | string
   | number
   | bigint
+  | NumberValue
   | boolean
   | null
   | undefined
   | Uint8Array
+  | ArrayBufferView
   | ArrayBuffer
   | NativeValue[]
   | Set<SetMember>
