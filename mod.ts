@@ -1,15 +1,60 @@
 /**
  * dynobatch: correct, fast and tiny DynamoDB batch operations for every JavaScript runtime.
  *
+ * @example Batch write and batch get
+ * ```ts
+ * import { DynamoDBClient, MemoryBackend } from "@x/dynobatch";
+ * const client = new DynamoDBClient({ backend: new MemoryBackend() });
+ * await client.createTable("users", { partitionKey: "pk", sortKey: "sk" });
+ * {
+ *   await using batch = client.batchWriter("users");
+ *   for (let i = 0; i < 100; i++) batch.put({ pk: `USER#${i}`, sk: "PROFILE" });
+ * }
+ * const users = await client.batchGet("users", [{ pk: "USER#1", sk: "PROFILE" }]);
+ * ```
+ *
  * @module
  */
 
-export * from "./src/wire/types.ts";
-export * from "./src/errors.ts";
+export { DynamoDBClient } from "./src/client.ts";
+export type {
+  BatchGetOptions,
+  BatchWriteOptions,
+  CreateTableOptions,
+  Credentials,
+  DynamoDBClientOptions,
+  GetItemOptions,
+  RequestOptions,
+} from "./src/client.ts";
+export { BatchWriter } from "./src/batch/writer.ts";
+export type { BatchWriterOptions, WriterClient } from "./src/batch/writer.ts";
 export type { Backend, ExecuteOptions } from "./src/backends/backend.ts";
-export * from "./src/retry.ts";
-export * from "./src/metrics.ts";
-export * from "./src/rate_limit.ts";
-export * from "./src/client.ts";
-export * from "./src/batch/writer.ts";
-export { marshall, unmarshall } from "./src/wire/marshall.ts";
+export { HttpBackend } from "./src/backends/http.ts";
+export type { HttpBackendOptions } from "./src/backends/http.ts";
+export { MemoryBackend } from "./src/backends/memory.ts";
+export type { FaultOptions, MemoryBackendOptions } from "./src/backends/memory.ts";
+export { IndexedDBBackend } from "./src/backends/indexeddb.ts";
+export type { IndexedDBBackendOptions } from "./src/backends/indexeddb.ts";
+export { marshall, marshallValue, unmarshall, unmarshallValue } from "./src/wire/marshall.ts";
+export type { MarshallOptions, NumberMode, UnmarshallOptions } from "./src/wire/marshall.ts";
+export { NumberValue } from "./src/wire/number.ts";
+export { itemSize, MAX_ITEM_BYTES } from "./src/wire/size.ts";
+export type * from "./src/wire/types.ts";
+export { BatchGetError, BatchWriteError, DynamoDBError, ValidationError } from "./src/errors.ts";
+export type { DynamoDBErrorInit, ErrorInit, UnprocessedWrites } from "./src/errors.ts";
+export type { RetryOptions } from "./src/retry.ts";
+export type {
+  OperationMetrics,
+  Progress,
+  SpanLike,
+  TotalMetrics,
+  TracerLike,
+} from "./src/metrics.ts";
+export { AdaptiveRate, FixedRate, systemClock } from "./src/rate_limit.ts";
+export type {
+  AdaptiveRateOptions,
+  CapacityKind,
+  Clock,
+  FixedRateOptions,
+  RateLimiter,
+} from "./src/rate_limit.ts";

@@ -195,7 +195,10 @@ export class DynamoDBClient {
       context: () => this.#context(),
       keySchema: (table, signal) => this.#keySchema(table, signal),
       knownKeySchema: (table) => this.#schemas.get(table),
-      record: (metrics, sink) => this.#record(metrics, sink),
+      record: (metrics, sink) => {
+        this.#trace(metrics);
+        this.#record(metrics, sink);
+      },
       now,
     };
   }
@@ -292,6 +295,17 @@ export class DynamoDBClient {
     }
   }
 
+  /** A span for an operation that already ended (writer flushes span many requests). */
+  #trace(metrics: OperationMetrics): void {
+    const tracer = this.#options.tracer;
+    if (!tracer) return;
+    const span = tracer.startSpan(`dynamodb.${metrics.operation}`, {
+      attributes: spanAttributes(metrics),
+      startTime: Date.now() - metrics.durationMs,
+    });
+    span.end();
+  }
+
   async #run<T>(
     operation: string,
     table: string,
@@ -316,12 +330,9 @@ export class DynamoDBClient {
     } finally {
       metrics.durationMs = now() - start;
       if (span) {
-        for (const [key, value] of Object.entries(metrics)) {
-          if (typeof value === "number") span.setAttribute(`dynobatch.${key}`, value);
+        for (const [key, value] of Object.entries(spanAttributes(metrics))) {
+          span.setAttribute(key, value);
         }
-        span.setAttribute("db.system", "dynamodb");
-        span.setAttribute("db.operation", operation);
-        span.setAttribute("aws.dynamodb.table_names", table);
         if (error !== undefined) {
           span.recordException?.(error);
           span.setStatus?.({
@@ -589,6 +600,19 @@ export class DynamoDBClient {
   batchWriter(table: string, options: BatchWriterOptions = {}): BatchWriter {
     return new BatchWriter(this, table, options);
   }
+}
+
+/** Span attributes for an operation's metrics. */
+function spanAttributes(metrics: OperationMetrics): Record<string, string | number> {
+  const attributes: Record<string, string | number> = {
+    "db.system": "dynamodb",
+    "db.operation": metrics.operation,
+    "aws.dynamodb.table_names": metrics.table,
+  };
+  for (const [key, value] of Object.entries(metrics)) {
+    if (typeof value === "number") attributes[`dynobatch.${key}`] = value;
+  }
+  return attributes;
 }
 
 /** Checks every operation's key against the schema and computes key identities. */

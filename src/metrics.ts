@@ -77,7 +77,10 @@ export interface SpanLike {
 /** Any tracer with OpenTelemetry's `startSpan` shape. */
 export interface TracerLike {
   /** Starts a span. */
-  startSpan(name: string, options?: { attributes?: Record<string, string | number> }): SpanLike;
+  startSpan(
+    name: string,
+    options?: { attributes?: Record<string, string | number>; startTime?: number },
+  ): SpanLike;
 }
 
 /** An empty metrics record for `operation` on `table`. */
