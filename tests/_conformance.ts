@@ -858,6 +858,13 @@ const rejections: Rejection[] = [
       "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
   },
   {
+    name: "GetItem with a numeric table name",
+    operation: "GetItem",
+    input: () => ({ TableName: 123, Key: { pk: S("a") } }),
+    code: "SerializationException",
+    message: "NUMBER_VALUE cannot be converted to String",
+  },
+  {
     name: "GetItem with a reserved word in ProjectionExpression",
     operation: "GetItem",
     input: (t) => ({ TableName: t.hash, Key: { pk: S("h0") }, ProjectionExpression: "pk, name" }),

@@ -1082,10 +1082,12 @@ export class TableEngine {
 
       const units = new Map<string, number>(tables.map((t) => [t, 0]));
       const unprocessed: Record<string, unknown[]> = {};
-      // Read everything first, then write: nothing is written if a read fails.
+      const counting = mode === "TOTAL" || mode === "INDEXES";
+      // Old items matter only for the capacity; read them all before the first write.
       const olds: (AttributeMap | undefined)[] = [];
       for (const [i, element] of elements.entries()) {
-        olds.push(dropped[i] ? undefined : await txn.getItem(element.table, element.key!));
+        const needed = !dropped[i] && (counting || !element.put);
+        olds.push(needed ? await txn.getItem(element.table, element.key!) : undefined);
       }
       for (const [i, element] of elements.entries()) {
         if (dropped[i]) {
@@ -1093,18 +1095,17 @@ export class TableEngine {
           continue;
         }
         const old = olds[i];
-        let cost: number;
-        if (element.put) {
-          cost = Math.max(writeUnits(itemSize(element.put)), old ? writeUnits(itemSize(old)) : 0);
-          await txn.putItem(element.table, element.key!, element.put);
-        } else {
-          cost = old ? writeUnits(itemSize(old)) : 1;
-          if (old) await txn.deleteItem(element.table, element.key!);
-        }
+        if (element.put) await txn.putItem(element.table, element.key!, element.put);
+        else if (old) await txn.deleteItem(element.table, element.key!);
+        if (!counting) continue;
+        const oldUnits = old ? writeUnits(itemSize(old)) : 0;
+        const cost = element.put
+          ? Math.max(writeUnits(itemSize(element.put)), oldUnits)
+          : oldUnits || 1;
         units.set(element.table, units.get(element.table)! + cost);
       }
       const output: Output = { UnprocessedItems: unprocessed };
-      if (mode === "TOTAL" || mode === "INDEXES") {
+      if (counting) {
         output.ConsumedCapacity = tables.map((t) => consumed(mode, t, units.get(t)!));
       }
       return output;

@@ -74,7 +74,8 @@ export class Constraints {
       this.check(false, value, path, "Member must not be null");
       return;
     }
-    const name = String(value);
+    if (typeof value !== "string") throw typeMismatch(value, "String");
+    const name = value;
     this.check(
       /^[a-zA-Z0-9_.-]+$/.test(name),
       name,
