@@ -5,7 +5,9 @@
 
 import assert from "node:assert/strict";
 import { IDBFactory } from "fake-indexeddb";
+import type { Backend } from "../src/backends/backend.ts";
 import { IndexedDBBackend } from "../src/backends/indexeddb.ts";
+import { MemoryBackend } from "../src/backends/memory.ts";
 import { DynamoDBError } from "../src/errors.ts";
 
 type Json = Record<string, unknown>;
@@ -202,4 +204,38 @@ Deno.test("IndexedDBBackend: injected faults leave unprocessed writes unapplied"
   assert.ok(unprocessed.length > 0);
   assert.equal(stored.length + unprocessed.length, 25);
   for (const key of unprocessed) assert.ok(!stored.includes(key));
+});
+
+Deno.test("IndexedDBBackend: the same fault seed gives the same faults as MemoryBackend", async () => {
+  const faults = { seed: 21, unprocessedRate: 0.2, throttleRate: 0.2 };
+  const trace = async (backend: Backend) => {
+    await backend.execute("CreateTable", {
+      TableName: "users",
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    });
+    const seen: unknown[] = [];
+    const attempt = async (operation: string, input: Json) => {
+      try {
+        seen.push(await backend.execute(operation, input));
+      } catch (err) {
+        seen.push((err as DynamoDBError).code);
+      }
+    };
+    for (let round = 0; round < 20; round++) {
+      await attempt("BatchWriteItem", puts("users", 25, { r: N(round) }));
+      await attempt("Scan", { TableName: "users" });
+    }
+    return seen;
+  };
+  await using idb = new IndexedDBBackend({
+    databaseName: "seeded",
+    indexedDB: new IDBFactory(),
+    faults,
+  });
+  const fromIndexedDB = await trace(idb);
+  const fromMemory = await trace(new MemoryBackend({ faults }));
+  assert.deepEqual(fromIndexedDB, fromMemory);
+  assert.ok(fromMemory.includes("ProvisionedThroughputExceededException"));
 });
