@@ -1,0 +1,636 @@
+/**
+ * Attribute types for models: what a property holds, how it is checked, and how it is stored.
+ *
+ * @module
+ */
+
+import { ValidationError } from "../errors.ts";
+import { NumberValue } from "../wire/number.ts";
+import type { KeyType, NativeValue } from "../wire/types.ts";
+import { invalid, isPlainObject } from "./_validate.ts";
+
+/** Options shared by every attribute. */
+export interface AttributeOptions<T> {
+  /**
+   * This attribute is the table's partition (hash) key.
+   * @default {false}
+   */
+  partitionKey?: boolean;
+  /**
+   * This attribute is the table's sort (range) key.
+   * @default {false}
+   */
+  sortKey?: boolean;
+  /**
+   * The value used when none is given: a value (objects are copied for each instance) or a
+   * function called for each instance.
+   * @default {undefined}
+   */
+  default?: T | (() => T);
+  /**
+   * A value must be given (or come from `default`). Key attributes are always required.
+   * @default {false}
+   */
+  required?: boolean;
+  /**
+   * The attribute name stored in DynamoDB, when it differs from the property name.
+   * @default {the property name}
+   */
+  alias?: string;
+}
+
+/** Options of attributes that cannot be table keys (lists, maps, sets, JSON, TTL, booleans). */
+export interface ValueAttributeOptions<T> extends AttributeOptions<T> {
+  /** Not allowed: this attribute type cannot be a key. */
+  partitionKey?: never;
+  /** Not allowed: this attribute type cannot be a key. */
+  sortKey?: never;
+}
+
+/**
+ * An attribute: its options, the DynamoDB key type it can take, and how its values are checked,
+ * stored and read back. Made by {@linkcode StringAttribute}, {@linkcode NumberAttribute}, ...
+ *
+ * `T` is the property's TypeScript type; `O` keeps the literal options so that models know
+ * which properties are keys, required or defaulted.
+ *
+ * @example An attribute's options
+ * ```ts
+ * import { NumberAttribute } from "@x/dynobatch";
+ * const age = NumberAttribute({ default: 0 });
+ * console.log(age.kind, age.options.default); // "number" 0
+ * ```
+ */
+export interface Attribute<T, O extends AttributeOptions<T> = AttributeOptions<T>> {
+  /** What the attribute holds, e.g. `"string"`, `"number set"`. */
+  readonly kind: string;
+  /** The options it was declared with. */
+  readonly options: O;
+  /** The DynamoDB type it has as a key (`S`, `N` or `B`), or `undefined` if it cannot be one. */
+  readonly keyType: KeyType | undefined;
+  /**
+   * Checks a value given by the caller and returns it (normalised where needed).
+   * @throws {ValidationError} With what is wrong and the value seen.
+   */
+  parse(value: unknown): T;
+  /** Converts a checked value to what is stored (`undefined`: store nothing). */
+  serialize(value: T): NativeValue;
+  /**
+   * Converts a stored value back.
+   * @throws {ValidationError} When the stored value does not fit the attribute.
+   */
+  deserialize(value: NativeValue): T;
+}
+
+/** An attribute of any type (the constraint of a model's attributes). */
+export type AnyAttribute = Attribute<unknown, AttributeOptions<unknown>>;
+
+/** Makes an attribute that may be a key; callable with or without `new`. */
+export interface KeyAttributeFactory<T, X extends AttributeOptions<T> = AttributeOptions<T>> {
+  /** Makes the attribute. */
+  <const O extends X = X>(options?: O): Attribute<T, O>;
+  /** Makes the attribute. */
+  new <const O extends X = X>(options?: O): Attribute<T, O>;
+}
+
+/** Makes an attribute that cannot be a key; callable with or without `new`. */
+export interface ValueAttributeFactory<T> {
+  /** Makes the attribute. */
+  <const O extends ValueAttributeOptions<T> = Record<never, never>>(
+    options?: O,
+  ): Attribute<T, O>;
+  /** Makes the attribute. */
+  new <const O extends ValueAttributeOptions<T> = Record<never, never>>(
+    options?: O,
+  ): Attribute<T, O>;
+}
+
+interface Spec<T> {
+  kind: string;
+  keyType?: KeyType;
+  parse(value: unknown): T;
+  serialize?(value: T): NativeValue;
+  deserialize?(value: NativeValue): T;
+}
+
+function build<T, O extends AttributeOptions<T>>(options: O, spec: Spec<T>): Attribute<T, O> {
+  if (options === null || typeof options !== "object") {
+    throw invalid("attribute-options", `${spec.kind} attribute options must be an object`, options);
+  }
+  const isKey = options.partitionKey === true || options.sortKey === true;
+  if (isKey && spec.keyType === undefined) {
+    throw invalid(
+      "attribute-options",
+      `A ${spec.kind} attribute cannot be a key (only string, number, binary, enum and datetime attributes can)`,
+      options,
+    );
+  }
+  if (options.alias !== undefined && (typeof options.alias !== "string" || options.alias === "")) {
+    throw invalid(
+      "attribute-options",
+      "An attribute 'alias' must be a non-empty string",
+      options.alias,
+    );
+  }
+  const parse = spec.parse;
+  return {
+    kind: spec.kind,
+    options,
+    keyType: spec.keyType,
+    parse,
+    serialize: spec.serialize ?? ((value: T) => value as NativeValue),
+    deserialize: spec.deserialize ?? ((value: NativeValue) => parse(value)),
+  };
+}
+
+function keyFactory<T, X extends AttributeOptions<T> = AttributeOptions<T>>(
+  make: (options: X) => Spec<T>,
+): KeyAttributeFactory<T, X> {
+  // A function (not an arrow) so that `new StringAttribute()` works as well as the call.
+  return function (options: X = {} as X) {
+    return build(options, make(options));
+  } as unknown as KeyAttributeFactory<T, X>;
+}
+
+function valueFactory<T>(spec: Spec<T>): ValueAttributeFactory<T> {
+  return function (options: ValueAttributeOptions<T> = {}) {
+    return build(options, spec);
+  } as unknown as ValueAttributeFactory<T>;
+}
+
+function toNumber(value: NativeValue): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint" || value instanceof NumberValue) return Number(value);
+  if (typeof value === "string" && value.trim() !== "") return Number(value);
+  return NaN;
+}
+
+function finite(value: unknown, what = "must be a finite number"): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw invalid("type", what, value);
+  return value;
+}
+
+function validDate(value: unknown): Date {
+  if (!(value instanceof Date)) throw invalid("type", "must be a Date", value);
+  if (Number.isNaN(value.getTime())) throw invalid("date", "must be a valid Date", value);
+  return value;
+}
+
+/**
+ * A string attribute (`S`); may be a key.
+ *
+ * @example A string partition key and a plain string
+ * ```ts
+ * import { Model, StringAttribute } from "@x/dynobatch";
+ * class Tag extends Model.define({
+ *   table: "tags",
+ *   attributes: { pk: StringAttribute({ partitionKey: true }), label: StringAttribute() },
+ * }) {}
+ * ```
+ */
+export const StringAttribute: KeyAttributeFactory<string> = keyFactory<string>(() => ({
+  kind: "string",
+  keyType: "S",
+  parse(value) {
+    if (typeof value !== "string") throw invalid("type", "must be a string", value);
+    return value;
+  },
+}));
+
+/**
+ * A number attribute (`N`, read back as a `number`); may be a key.
+ *
+ * @example A number with a default
+ * ```ts
+ * import { NumberAttribute } from "@x/dynobatch";
+ * const age = NumberAttribute({ default: 0 });
+ * ```
+ */
+export const NumberAttribute: KeyAttributeFactory<number> = keyFactory<number>(() => ({
+  kind: "number",
+  keyType: "N",
+  parse: (value) => finite(value),
+  deserialize: (value) => finite(toNumber(value), "must be a number a JavaScript number can hold"),
+}));
+
+/**
+ * A boolean attribute (`BOOL`).
+ *
+ * @example A flag
+ * ```ts
+ * import { BooleanAttribute } from "@x/dynobatch";
+ * const active = BooleanAttribute({ default: true });
+ * ```
+ */
+export const BooleanAttribute: ValueAttributeFactory<boolean> = valueFactory<boolean>({
+  kind: "boolean",
+  parse(value) {
+    if (typeof value !== "boolean") throw invalid("type", "must be a boolean", value);
+    return value;
+  },
+});
+
+/**
+ * A binary attribute (`B`, a `Uint8Array`); may be a key.
+ *
+ * @example Raw bytes
+ * ```ts
+ * import { BinaryAttribute } from "@x/dynobatch";
+ * const avatar = BinaryAttribute();
+ * ```
+ */
+export const BinaryAttribute: KeyAttributeFactory<Uint8Array> = keyFactory<Uint8Array>(() => ({
+  kind: "binary",
+  keyType: "B",
+  parse(value) {
+    if (!(value instanceof Uint8Array)) throw invalid("type", "must be a Uint8Array", value);
+    return value;
+  },
+}));
+
+/** Options of {@linkcode ListAttribute}. */
+export interface ListAttributeOptions<E> extends ValueAttributeOptions<E[]> {
+  /** The attribute of each element: elements are checked and converted with it. */
+  of?: Attribute<E>;
+}
+
+/** Makes a {@linkcode ListAttribute}; callable with or without `new`. */
+export interface ListAttributeFactory {
+  /** A required list. */
+  <E = NativeValue>(options: ListAttributeOptions<E> & { required: true }): Attribute<
+    E[],
+    { required: true }
+  >;
+  /** A list with a default. */
+  <E = NativeValue>(options: ListAttributeOptions<E> & { default: E[] | (() => E[]) }): Attribute<
+    E[],
+    { default: E[] }
+  >;
+  /** An optional list. */
+  <E = NativeValue>(options?: ListAttributeOptions<E>): Attribute<E[], Record<never, never>>;
+  /** A required list. */
+  new <E = NativeValue>(options: ListAttributeOptions<E> & { required: true }): Attribute<
+    E[],
+    { required: true }
+  >;
+  /** A list with a default. */
+  new <E = NativeValue>(
+    options: ListAttributeOptions<E> & { default: E[] | (() => E[]) },
+  ): Attribute<E[], { default: E[] }>;
+  /** An optional list. */
+  new <E = NativeValue>(options?: ListAttributeOptions<E>): Attribute<E[], Record<never, never>>;
+}
+
+function elementError(err: unknown, index: number): unknown {
+  if (!(err instanceof ValidationError)) return err;
+  return new ValidationError(`element [${index}] ${err.message}`, {
+    rule: err.rule,
+    value: err.value,
+  });
+}
+
+/**
+ * A list attribute (`L`). With `of`, every element is checked and converted by that attribute
+ * and the property is typed as its array; without it, elements are any storable value.
+ *
+ * @example A list of strings with an empty default
+ * ```ts
+ * import { ListAttribute, StringAttribute } from "@x/dynobatch";
+ * const tags = ListAttribute({ of: StringAttribute(), default: () => [] });
+ * ```
+ */
+export const ListAttribute: ListAttributeFactory = function (
+  options: ListAttributeOptions<unknown> = {},
+) {
+  const of = options.of;
+  const each = (list: unknown[], fn: (value: unknown) => unknown): unknown[] =>
+    list.map((value, i) => {
+      try {
+        return fn(value);
+      } catch (err) {
+        throw elementError(err, i);
+      }
+    });
+  return build(options, {
+    kind: "list",
+    parse(value) {
+      if (!Array.isArray(value)) throw invalid("type", "must be an array", value);
+      return of ? each(value, (v) => of.parse(v)) : value;
+    },
+    serialize: (value) => (of ? each(value, (v) => of.serialize(v)) : value) as NativeValue,
+    deserialize(value) {
+      if (!Array.isArray(value)) throw invalid("type", "must be a list", value);
+      return of ? each(value, (v) => of.deserialize(v as NativeValue)) : value;
+    },
+  });
+} as unknown as ListAttributeFactory;
+
+/** Makes a {@linkcode MapAttribute} or a {@linkcode JSONAttribute}; callable with or without `new`. */
+export interface TypedAttributeFactory<Base> {
+  /** A required value. */
+  <T extends Base = Base>(options: ValueAttributeOptions<T> & { required: true }): Attribute<
+    T,
+    { required: true }
+  >;
+  /** A value with a default. */
+  <T extends Base = Base>(
+    options: ValueAttributeOptions<T> & { default: T | (() => T) },
+  ): Attribute<
+    T,
+    { default: T }
+  >;
+  /** An optional value. */
+  <T extends Base = Base>(options?: ValueAttributeOptions<T>): Attribute<T, Record<never, never>>;
+  /** A required value. */
+  new <T extends Base = Base>(options: ValueAttributeOptions<T> & { required: true }): Attribute<
+    T,
+    { required: true }
+  >;
+  /** A value with a default. */
+  new <T extends Base = Base>(
+    options: ValueAttributeOptions<T> & { default: T | (() => T) },
+  ): Attribute<T, { default: T }>;
+  /** An optional value. */
+  new <T extends Base = Base>(
+    options?: ValueAttributeOptions<T>,
+  ): Attribute<T, Record<never, never>>;
+}
+
+/** A value that survives `JSON.stringify` and `JSON.parse`. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/**
+ * A map attribute (`M`): a plain object of storable values. Give its shape as a type argument
+ * (it is checked to be a plain object, not field by field).
+ *
+ * @example A typed address
+ * ```ts
+ * import { MapAttribute } from "@x/dynobatch";
+ * const address = MapAttribute<{ city: string; zip: string }>();
+ * ```
+ */
+export const MapAttribute: TypedAttributeFactory<Record<string, NativeValue>> = function (
+  options: ValueAttributeOptions<Record<string, NativeValue>> = {},
+) {
+  return build(options, {
+    kind: "map",
+    parse(value) {
+      if (!isPlainObject(value)) throw invalid("type", "must be a plain object", value);
+      return value as Record<string, NativeValue>;
+    },
+  });
+} as unknown as TypedAttributeFactory<Record<string, NativeValue>>;
+
+/**
+ * A JSON attribute: any JSON value, stored as its JSON text (`S`). Give its shape as a type
+ * argument.
+ *
+ * @example Settings kept as JSON text
+ * ```ts
+ * import { JSONAttribute } from "@x/dynobatch";
+ * const settings = JSONAttribute<{ theme: string }>({ default: () => ({ theme: "dark" }) });
+ * ```
+ */
+export const JSONAttribute: TypedAttributeFactory<JsonValue> = function (
+  options: ValueAttributeOptions<JsonValue> = {},
+) {
+  return build(options, {
+    kind: "JSON",
+    parse(value) {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch {
+        text = undefined;
+      }
+      if (text === undefined) throw invalid("type", "must be a JSON value", value);
+      return value as JsonValue;
+    },
+    serialize: (value) => JSON.stringify(value),
+    deserialize(value) {
+      if (typeof value !== "string") throw invalid("type", "must be stored as JSON text", value);
+      try {
+        return JSON.parse(value) as JsonValue;
+      } catch {
+        throw invalid("json", "must be stored as valid JSON text", value);
+      }
+    },
+  });
+} as unknown as TypedAttributeFactory<JsonValue>;
+
+function setOf<M>(
+  kind: string,
+  member: (value: unknown) => M | undefined,
+  what: string,
+): ValueAttributeFactory<Set<M>> {
+  const check = (value: unknown): Set<M> => {
+    if (!(value instanceof Set)) throw invalid("type", `must be a Set of ${what}`, value);
+    const out = new Set<M>();
+    for (const m of value) {
+      const ok = member(m);
+      if (ok === undefined) throw invalid("type", `must be a Set of ${what} only`, m);
+      out.add(ok);
+    }
+    return out;
+  };
+  return valueFactory<Set<M>>({
+    kind,
+    parse: check,
+    // DynamoDB rejects empty sets: an empty set is stored as no attribute.
+    serialize: (value) => (value.size === 0 ? undefined : value as Set<never>),
+    deserialize: (value) => check(value),
+  });
+}
+
+/**
+ * A string set attribute (`SS`, a `Set<string>`). An empty set is stored as no attribute.
+ *
+ * @example Roles
+ * ```ts
+ * import { StringSetAttribute } from "@x/dynobatch";
+ * const roles = StringSetAttribute({ default: () => new Set(["reader"]) });
+ * ```
+ */
+export const StringSetAttribute: ValueAttributeFactory<Set<string>> = setOf<string>(
+  "string set",
+  (m) => (typeof m === "string" ? m : undefined),
+  "strings",
+);
+
+/**
+ * A number set attribute (`NS`, a `Set<number>`). An empty set is stored as no attribute.
+ *
+ * @example Scores
+ * ```ts
+ * import { NumberSetAttribute } from "@x/dynobatch";
+ * const scores = NumberSetAttribute();
+ * ```
+ */
+export const NumberSetAttribute: ValueAttributeFactory<Set<number>> = setOf<number>(
+  "number set",
+  (m) => {
+    const n = typeof m === "number"
+      ? m
+      : m instanceof NumberValue || typeof m === "bigint"
+      ? Number(m)
+      : NaN;
+    return Number.isFinite(n) ? n : undefined;
+  },
+  "finite numbers",
+);
+
+/** Makes an {@linkcode EnumAttribute}; callable with or without `new`. */
+export interface EnumAttributeFactory {
+  /** An enum of the listed strings. */
+  <
+    const V extends readonly string[],
+    const O extends AttributeOptions<V[number]> = Record<never, never>,
+  >(
+    values: V,
+    options?: O,
+  ): Attribute<V[number], O>;
+  /** An enum of a TypeScript string enum's values. */
+  <
+    const E extends Record<string, string>,
+    const O extends AttributeOptions<E[keyof E]> = Record<never, never>,
+  >(values: E, options?: O): Attribute<E[keyof E], O>;
+  /** An enum of the listed strings. */
+  new <
+    const V extends readonly string[],
+    const O extends AttributeOptions<V[number]> = Record<never, never>,
+  >(
+    values: V,
+    options?: O,
+  ): Attribute<V[number], O>;
+  /** An enum of a TypeScript string enum's values. */
+  new <
+    const E extends Record<string, string>,
+    const O extends AttributeOptions<E[keyof E]> = Record<never, never>,
+  >(values: E, options?: O): Attribute<E[keyof E], O>;
+}
+
+/**
+ * An enum attribute: one of a fixed list of strings (or a TypeScript string enum's values),
+ * stored as `S`; may be a key.
+ *
+ * @example A status
+ * ```ts
+ * import { EnumAttribute } from "@x/dynobatch";
+ * const status = EnumAttribute(["active", "banned"], { default: "active" });
+ * ```
+ */
+export const EnumAttribute: EnumAttributeFactory = function (
+  values: readonly string[] | Record<string, string>,
+  options: AttributeOptions<string> = {},
+) {
+  const list: readonly unknown[] = Array.isArray(values)
+    ? values
+    : values !== null && typeof values === "object"
+    ? Object.values(values)
+    : [];
+  if (list.length === 0 || list.some((v) => typeof v !== "string")) {
+    throw invalid(
+      "attribute-options",
+      "EnumAttribute values must be a non-empty list of strings or a string enum",
+      values,
+    );
+  }
+  const allowed = new Set(list as string[]);
+  const shown = [...allowed].map((v) => JSON.stringify(v)).join(", ");
+  return build(options, {
+    kind: "enum",
+    keyType: "S",
+    parse(value) {
+      if (typeof value !== "string" || !allowed.has(value)) {
+        throw invalid("enum", `must be one of ${shown}`, value);
+      }
+      return value;
+    },
+  });
+} as unknown as EnumAttributeFactory;
+
+/** Options of {@linkcode DatetimeAttribute}. */
+export interface DatetimeAttributeOptions extends AttributeOptions<Date> {
+  /**
+   * How the date is stored: `"iso"` (ISO-8601 text, `S`), `"epoch"` (seconds since 1970, `N`)
+   * or `"epochMs"` (milliseconds since 1970, `N`).
+   * @default {"iso"}
+   */
+  format?: "iso" | "epoch" | "epochMs";
+}
+
+/**
+ * A date and time attribute (a `Date`), stored as ISO-8601 text or as epoch seconds or
+ * milliseconds; may be a key. Invalid dates are rejected.
+ *
+ * @example Creation time as ISO-8601, defaulting to now
+ * ```ts
+ * import { DatetimeAttribute } from "@x/dynobatch";
+ * const createdAt = DatetimeAttribute({ default: () => new Date() });
+ * const seenAt = DatetimeAttribute({ format: "epoch" });
+ * ```
+ */
+export const DatetimeAttribute: KeyAttributeFactory<Date, DatetimeAttributeOptions> = keyFactory<
+  Date,
+  DatetimeAttributeOptions
+>((options) => {
+  const format = options.format ?? "iso";
+  if (format !== "iso" && format !== "epoch" && format !== "epochMs") {
+    throw invalid(
+      "attribute-options",
+      `DatetimeAttribute 'format' must be "iso", "epoch" or "epochMs"`,
+      format,
+    );
+  }
+  return {
+    kind: "datetime",
+    keyType: format === "iso" ? "S" : "N",
+    parse: validDate,
+    serialize(value) {
+      const ms = value.getTime();
+      return format === "iso" ? value.toISOString() : format === "epoch" ? ms / 1000 : ms;
+    },
+    deserialize(value) {
+      if (format === "iso") {
+        if (typeof value !== "string") {
+          throw invalid("type", "must be stored as ISO-8601 text", value);
+        }
+        const date = new Date(value);
+        if (Number.isNaN(date.getTime())) {
+          throw invalid("date", "must be a valid ISO-8601 date", value);
+        }
+        return date;
+      }
+      const n = toNumber(value);
+      if (!Number.isFinite(n)) throw invalid("date", "must be stored as an epoch number", value);
+      return validDate(new Date(format === "epoch" ? Math.round(n * 1000) : n));
+    },
+  };
+});
+
+/**
+ * A time-to-live attribute: a `Date` stored as whole epoch seconds (`N`), the form DynamoDB's
+ * TTL expects. Enable TTL on the table for this attribute name.
+ *
+ * @example Expire in one day
+ * ```ts
+ * import { TTLAttribute } from "@x/dynobatch";
+ * const expiresAt = TTLAttribute({ default: () => new Date(Date.now() + 86_400_000) });
+ * ```
+ */
+export const TTLAttribute: ValueAttributeFactory<Date> = valueFactory<Date>({
+  kind: "TTL",
+  parse: validDate,
+  serialize: (value) => Math.floor(value.getTime() / 1000),
+  deserialize(value) {
+    const n = toNumber(value);
+    if (!Number.isFinite(n)) throw invalid("date", "must be stored as epoch seconds", value);
+    return validDate(new Date(n * 1000));
+  },
+});
