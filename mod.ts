@@ -58,3 +58,52 @@ export type {
   FixedRateOptions,
   RateLimiter,
 } from "./src/rate_limit.ts";
+export {
+  BinaryAttribute,
+  BooleanAttribute,
+  DatetimeAttribute,
+  EnumAttribute,
+  JSONAttribute,
+  ListAttribute,
+  MapAttribute,
+  NumberAttribute,
+  NumberSetAttribute,
+  StringAttribute,
+  StringSetAttribute,
+  TTLAttribute,
+} from "./src/model/attributes.ts";
+export type {
+  AnyAttribute,
+  Attribute,
+  AttributeOptions,
+  DatetimeAttributeOptions,
+  EnumAttributeFactory,
+  JsonValue,
+  KeyAttributeFactory,
+  ListAttributeFactory,
+  ListAttributeOptions,
+  TypedAttributeFactory,
+  ValueAttributeFactory,
+  ValueAttributeOptions,
+} from "./src/model/attributes.ts";
+export { Model } from "./src/model/model.ts";
+export type {
+  Attributes,
+  AttributeValueOf,
+  ModelBatchGetOptions,
+  ModelClass,
+  ModelConfig,
+  ModelConstructor,
+  ModelData,
+  ModelDefaultedNames,
+  ModelGetOptions,
+  ModelInput,
+  ModelKey,
+  ModelKeyNames,
+  ModelRequiredNames,
+  ModelStatics,
+  ReservedAttributeName,
+} from "./src/model/model.ts";
+export { ModelBatchWriter } from "./src/model/writer.ts";
+export type { ModelBatchWriterOptions } from "./src/model/writer.ts";
+export { getDefaultClient, setDefaultClient } from "./src/model/default_client.ts";
