@@ -9,7 +9,7 @@ import type { DynamoDBClient } from "../client.ts";
 import { ValidationError } from "../errors.ts";
 import { MetricsRecorder, type OperationMetrics } from "../metrics.ts";
 import type { Item, Key, KeySchema, NativeValue } from "../wire/types.ts";
-import type { AnyAttribute } from "./attributes.ts";
+import type { AnyAttribute, AttributeOptions } from "./attributes.ts";
 import { getDefaultClient } from "./default_client.ts";
 import { invalid, isPlainObject, show } from "./_validate.ts";
 
@@ -91,7 +91,7 @@ export function compile(config: ModelDeclaration): ModelState {
         attr,
       );
     }
-    const o = attr.options;
+    const o = attr.options as AttributeOptions<unknown>;
     const name = o.alias ?? prop;
     const clash = byName.get(name);
     if (clash !== undefined) {
@@ -190,7 +190,7 @@ function parseField(model: string, field: Field, value: unknown): unknown {
 }
 
 function defaultOf(field: Field): unknown {
-  const d = field.attr.options.default;
+  const d = (field.attr.options as AttributeOptions<unknown>).default;
   if (typeof d === "function") return (d as () => unknown)();
   // A shared object default would be shared by every instance: each gets a copy.
   if (d !== null && typeof d === "object") return structuredClone(d);
@@ -199,7 +199,9 @@ function defaultOf(field: Field): unknown {
 
 function missing(model: string, field: Field, value: unknown): ValidationError {
   const role = field.isKey
-    ? field.attr.options.partitionKey === true ? "the partition key" : "the sort key"
+    ? (field.attr.options as AttributeOptions<unknown>).partitionKey === true
+      ? "the partition key"
+      : "the sort key"
     : "a required attribute";
   return new ValidationError(
     `${model}.${field.prop} is ${role} and must be given: current value is ${show(value)}`,

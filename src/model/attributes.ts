@@ -82,8 +82,21 @@ export interface Attribute<T, O extends AttributeOptions<T> = AttributeOptions<T
   deserialize(value: NativeValue): T;
 }
 
-/** An attribute of any type (the constraint of a model's attributes). */
-export type AnyAttribute = Attribute<unknown, AttributeOptions<unknown>>;
+/** An attribute of any type and options (the constraint of a model's attributes). */
+export interface AnyAttribute {
+  /** What the attribute holds. */
+  readonly kind: string;
+  /** The options it was declared with. */
+  readonly options: object;
+  /** The DynamoDB type it has as a key, or `undefined` if it cannot be one. */
+  readonly keyType: KeyType | undefined;
+  /** Checks a value given by the caller and returns it. */
+  parse(value: unknown): unknown;
+  /** Converts a checked value to what is stored. */
+  serialize(value: unknown): NativeValue;
+  /** Converts a stored value back. */
+  deserialize(value: NativeValue): unknown;
+}
 
 /** Makes an attribute that may be a key; callable with or without `new`. */
 export interface KeyAttributeFactory<T, X extends AttributeOptions<T> = AttributeOptions<T>> {

@@ -35,7 +35,7 @@ import { ModelBatchWriter, type ModelBatchWriterOptions } from "./writer.ts";
 export type Attributes = Record<string, AnyAttribute>;
 
 /** Names that instances use for their methods, which attributes therefore cannot take. */
-export type ReservedAttributeName = "save" | "delete" | "toObject" | "toItem" | "constructor";
+export type ReservedAttributeName = "save" | "delete" | "toObject" | "toItem";
 
 /** The declaration of a model, given to {@linkcode Model.define}. */
 export interface ModelConfig<A extends Attributes> {

@@ -68,6 +68,8 @@ export class ModelBatchWriter<T, K extends object = Key> implements AsyncDisposa
   #writer: BatchWriter;
   #sink: (metrics: OperationMetrics) => void;
   #signal: AbortSignal | undefined;
+  /** Metrics of the flush in progress, recorded once it is known whether it is retried. */
+  #held: OperationMetrics[] = [];
 
   /**
    * Creates a writer for a model's table.
@@ -86,7 +88,7 @@ export class ModelBatchWriter<T, K extends object = Key> implements AsyncDisposa
     this.#writer = new BatchWriter(this.#client, this.table, {
       ...options,
       keySchema: this.#state.keySchema,
-      onMetrics: this.#sink,
+      onMetrics: (metrics) => this.#held.push(metrics),
     });
   }
 
@@ -152,14 +154,32 @@ export class ModelBatchWriter<T, K extends object = Key> implements AsyncDisposa
   async #settle(run: () => Promise<void>): Promise<void> {
     try {
       await run();
+      this.#release();
     } catch (err) {
-      if (!(err instanceof BatchWriteError) || !canCreateOnDemand(this.#client, err)) throw err;
+      if (!(err instanceof BatchWriteError) || !canCreateOnDemand(this.#client, err)) {
+        this.#release();
+        throw err;
+      }
+      // The attempt that found no table is not counted in the model's metrics.
+      this.#held = [];
       await ensureTable(this.#client, this.table, this.#state.keySchema);
       const { puts, deletes } = err.unprocessed;
       await this.#client.batchWrite(this.table, puts, deletes, {
         onMetrics: this.#sink,
         signal: this.#signal,
       });
+    }
+  }
+
+  #release(): void {
+    const held = this.#held;
+    this.#held = [];
+    for (const metrics of held) {
+      try {
+        this.#sink(metrics);
+      } catch {
+        // A metrics hook must not turn a completed flush into a failure.
+      }
     }
   }
 }

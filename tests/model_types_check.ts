@@ -1,0 +1,128 @@
+// Type-level checks of the model API, run by `deno check` (deno task check), never executed.
+// Each `@ts-expect-error` line is a mistake the compiler must catch; if it stopped catching one,
+// the directive itself would become an error.
+import {
+  DatetimeAttribute,
+  EnumAttribute,
+  JSONAttribute,
+  ListAttribute,
+  MapAttribute,
+  Model,
+  type ModelBatchWriter,
+  NumberAttribute,
+  StringAttribute,
+  StringSetAttribute,
+} from "../mod.ts";
+
+class User extends Model.define({
+  table: "users",
+  attributes: {
+    pk: StringAttribute({ partitionKey: true }),
+    sk: StringAttribute({ sortKey: true }),
+    name: StringAttribute(),
+    email: StringAttribute({ required: true }),
+    age: NumberAttribute({ default: 0 }),
+    status: EnumAttribute(["active", "banned"] as const, { default: "active" }),
+    tags: ListAttribute({ of: StringAttribute(), default: () => [] }),
+    address: MapAttribute<{ city: string }>(),
+    roles: StringSetAttribute(),
+    settings: JSONAttribute<{ theme: string }>({ required: true }),
+    createdAt: DatetimeAttribute({ format: "epoch" }),
+  },
+}) {
+  greet(): string {
+    return `Hello, ${this.name ?? "stranger"}`;
+  }
+}
+
+export async function checks(): Promise<void> {
+  const u = new User({
+    pk: "USER#1",
+    sk: "PROFILE",
+    email: "j@example.com",
+    settings: { theme: "dark" },
+  });
+  const age: number = u.age;
+  const name: string | undefined = u.name;
+  const email: string = u.email;
+  const status: "active" | "banned" = u.status;
+  const tags: string[] = u.tags;
+  const city: string | undefined = u.address?.city;
+  const roles: Set<string> | undefined = u.roles;
+  const created: Date | undefined = u.createdAt;
+  const greeting: string = u.greet();
+  const isModel: boolean = u instanceof Model;
+
+  // @ts-expect-error: a misspelt attribute is not a property
+  u.nmae;
+  // @ts-expect-error: age is a number
+  u.age = "thirty";
+  // @ts-expect-error: name may be undefined
+  const notOptional: string = u.name;
+  // @ts-expect-error: the partition key must be given
+  new User({ sk: "PROFILE", email: "x", settings: { theme: "x" } });
+  // @ts-expect-error: a required attribute must be given
+  new User({ pk: "A", sk: "B", settings: { theme: "x" } });
+  // @ts-expect-error: unknown attribute
+  new User({ pk: "A", sk: "B", email: "x", settings: { theme: "x" }, nmae: "John" });
+  // @ts-expect-error: wrong type
+  new User({ pk: "A", sk: "B", email: "x", settings: { theme: "x" }, age: "30" });
+  // @ts-expect-error: not one of the enum values
+  new User({ pk: "A", sk: "B", email: "x", settings: { theme: "x" }, status: "deleted" });
+  // @ts-expect-error: a list of strings
+  new User({ pk: "A", sk: "B", email: "x", settings: { theme: "x" }, tags: [1] });
+  // @ts-expect-error: the JSON attribute's shape
+  new User({ pk: "A", sk: "B", email: "x", settings: { colour: "x" } });
+  // @ts-expect-error: a Date, not a string
+  new User({ pk: "A", sk: "B", email: "x", settings: { theme: "x" }, createdAt: "2024-01-01" });
+
+  // Statics return instances of the subclass.
+  const found: User | undefined = await User.get({ pk: "USER#1", sk: "PROFILE" });
+  const many: User[] = await User.batchGet([{ pk: "USER#1", sk: "PROFILE" }]);
+  const dicts = await User.batchGet([{ pk: "USER#1", sk: "PROFILE" }], { asDict: true });
+  const dictAge: number = dicts[0].age;
+  // @ts-expect-error: plain objects have no methods
+  dicts[0].greet();
+  // @ts-expect-error: the sort key is missing from the key
+  await User.get({ pk: "USER#1" });
+  // @ts-expect-error: name is not a key attribute
+  await User.get({ pk: "USER#1", sk: "PROFILE", name: "John" });
+  // @ts-expect-error: key attribute of the wrong type
+  await User.batchGet([{ pk: 1, sk: "PROFILE" }]);
+
+  const writer: ModelBatchWriter<User, { pk: string; sk: string }> = User.batchWriter();
+  writer.save(u);
+  writer.delete(u);
+  writer.delete({ pk: "USER#2", sk: "PROFILE" });
+  // @ts-expect-error: the writer takes instances, not plain items
+  writer.save({ pk: "USER#3", sk: "PROFILE", email: "x" });
+  // @ts-expect-error: a key needs the sort key
+  writer.delete({ pk: "USER#2" });
+  await writer.close();
+
+  const metrics: number | undefined = User.getLastMetrics()?.requests;
+  const total: number = User.getTotalMetrics().operations;
+
+  void [age, name, email, status, tags, city, roles, created, greeting, isModel, notOptional];
+  void [found, many, dictAge, metrics, total];
+}
+
+// @ts-expect-error: a list cannot be a key
+ListAttribute({ partitionKey: true });
+// @ts-expect-error: a number's default must be a number
+NumberAttribute({ default: "0" });
+// @ts-expect-error: an enum's default must be one of its values
+EnumAttribute(["a", "b"] as const, { default: "c" });
+// @ts-expect-error: attributes cannot shadow instance methods
+Model.define({
+  table: "t",
+  attributes: { pk: StringAttribute({ partitionKey: true }), save: StringAttribute() },
+});
+
+// Both call styles make attributes.
+const viaNew = new StringAttribute({ partitionKey: true });
+class Tag extends Model.define({
+  table: "tags",
+  attributes: { id: viaNew, label: new StringAttribute() },
+}) {}
+export const tag: Tag = new Tag({ id: "t1" });
