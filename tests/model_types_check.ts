@@ -105,6 +105,12 @@ export async function checks(): Promise<void> {
 
   void [age, name, email, status, tags, city, roles, created, greeting, isModel, notOptional];
   void [found, many, dictAge, metrics, total];
+
+  // Statics keep the subclass's methods and attribute types.
+  const hello: string | undefined = found?.greet();
+  // @ts-expect-error: age is a number on instances read back too
+  const wrongAge: string | undefined = found?.age;
+  void [hello, wrongAge];
 }
 
 // @ts-expect-error: a list cannot be a key
@@ -113,11 +119,9 @@ ListAttribute({ partitionKey: true });
 NumberAttribute({ default: "0" });
 // @ts-expect-error: an enum's default must be one of its values
 EnumAttribute(["a", "b"] as const, { default: "c" });
+const shadowing = { pk: StringAttribute({ partitionKey: true }), save: StringAttribute() };
 // @ts-expect-error: attributes cannot shadow instance methods
-Model.define({
-  table: "t",
-  attributes: { pk: StringAttribute({ partitionKey: true }), save: StringAttribute() },
-});
+Model.define({ table: "t", attributes: shadowing });
 
 // Both call styles make attributes.
 const viaNew = new StringAttribute({ partitionKey: true });
