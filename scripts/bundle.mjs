@@ -57,6 +57,20 @@ export function buildOptions(extra = {}) {
   };
 }
 
+/**
+ * Makes a host script's `import ... from "../../mod.ts"` load the bundle instead: mod.ts
+ * resolves to `./dynobatch.js`, kept as an import, next to the output in dist/.
+ */
+export const useBundle = {
+  name: "use-bundle",
+  setup(build) {
+    build.onResolve({ filter: /(^|[\\/])mod\.ts$/ }, () => ({
+      path: "./dynobatch.js",
+      external: true,
+    }));
+  },
+};
+
 /** Replaces src/env.ts with a module that reads nothing. */
 const stubEnv = {
   name: "stub-env",

@@ -20,21 +20,10 @@ import { createConnection, createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import * as esbuild from "esbuild";
-import { buildModule, buildOptions, DIST, ROOT } from "./bundle.mjs";
+import { buildModule, buildOptions, DIST, ROOT, useBundle } from "./bundle.mjs";
 
 const STEP_TIMEOUT_MS = 120_000;
 const RUNTIMES = ["node", "bun", "workerd", "deno"];
-
-/** Resolves dynobatch's mod.ts to the bundle next to the output, kept as an import. */
-export const useBundle = {
-  name: "use-bundle",
-  setup(build) {
-    build.onResolve({ filter: /(^|[\\/])mod\.ts$/ }, () => ({
-      path: "./dynobatch.js",
-      external: true,
-    }));
-  },
-};
 
 async function bundleHosts() {
   await buildModule();
