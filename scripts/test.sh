@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NO_COLOR=1
 DENO=node_modules/.bin/deno
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 
 step() { printf '\n== %s ==\n' "$*"; }
 
@@ -17,4 +19,19 @@ $DENO task -q check
 step "deno doc --lint"
 $DENO doc --lint mod.ts testing.ts
 step "deno test"
-$DENO test -A tests/
+$DENO test -A tests/ 2>&1 | tee -a "$LOG"
+step "bundle: size budget and runtime-neutral core"
+node scripts/bundle.mjs | tee -a "$LOG"
+step "smoke: Node, Bun, workerd (miniflare), Deno against dynalite"
+node scripts/smoke.mjs | tee -a "$LOG"
+step "browser: IndexedDBBackend in headless Chromium"
+node scripts/browser.mjs | tee -a "$LOG"
+
+# One closing line over every step: Deno's "ok | N passed | M failed" and the scripts'
+# "name: N passed, M failed".
+total() {
+  sed -nE "s/^(ok|FAILED) \| ([0-9]+) passed.*\| ([0-9]+) failed.*/\\$1/p; \
+    s/^(bundle|smoke|browser): ([0-9]+) passed, ([0-9]+) failed$/\\$1/p" "$LOG" |
+    awk '{ n += $1 } END { print n + 0 }'
+}
+printf '\nall: %s passed, %s failed\n' "$(total 2)" "$(total 3)"
