@@ -1,16 +1,47 @@
 /**
- * Rate limiting for DynamoDB capacity: the interface the batch engine talks to.
- * (FixedRate and AdaptiveRate implementations follow.)
+ * Rate limiting for DynamoDB capacity: keeps a client within a number of read and write
+ * capacity units per second, so that bulk work does not throttle a table.
+ *
+ * {@linkcode FixedRate} holds a constant rate per kind of capacity; {@linkcode AdaptiveRate}
+ * lowers its rate when DynamoDB throttles and raises it again once throttling stops. Both are
+ * token buckets driven by a {@linkcode Clock}, so that tests can replace time itself.
+ *
+ * @example Keep a bulk import within 50 WCU/s
+ * ```ts
+ * import { DynamoDBClient, FixedRate } from "@x/dynobatch";
+ *
+ * const client = new DynamoDBClient({ rateLimit: new FixedRate({ wcu: 50 }) });
+ * ```
  *
  * @module
  */
 
-/** Whether a request reads or writes. */
+import { delay } from "./retry.ts";
+
+/**
+ * Whether a request reads or writes.
+ *
+ * @example
+ * ```ts
+ * import type { CapacityKind } from "@x/dynobatch";
+ *
+ * const kind: CapacityKind = "write";
+ * ```
+ */
 export type CapacityKind = "read" | "write";
 
 /**
  * What the engine needs from a rate limiter. Implemented by {@linkcode FixedRate} and
  * {@linkcode AdaptiveRate}.
+ *
+ * @example Spend capacity around a request
+ * ```ts
+ * import { FixedRate, type RateLimiter } from "@x/dynobatch";
+ *
+ * const limiter: RateLimiter = new FixedRate({ wcu: 50 });
+ * await limiter.acquire("write", 25);          // waits while the bucket is short
+ * limiter.settle("write", 25, 20);             // the server reported 20 WCU consumed
+ * ```
  */
 export interface RateLimiter {
   /**
@@ -22,4 +53,620 @@ export interface RateLimiter {
   settle(kind: CapacityKind, estimated: number, consumed: number): void;
   /** Tells the limiter that the server throttled a request. */
   throttled(kind: CapacityKind): void;
+}
+
+/**
+ * The time source of a rate limiter. Replace it to make rates exact in tests (a virtual clock
+ * whose `sleep` resolves when the test moves time on) or to share one time source.
+ *
+ * @example A clock that starts at zero and moves only when told
+ * ```ts
+ * import { type Clock, FixedRate } from "@x/dynobatch";
+ *
+ * let now = 0;
+ * const clock: Clock = {
+ *   now: () => now,
+ *   sleep: (ms) => {
+ *     now += ms; // time jumps forward instead of passing
+ *     return Promise.resolve();
+ *   },
+ * };
+ * const limiter = new FixedRate({ wcu: 10, clock });
+ * await limiter.acquire("write", 10);
+ * await limiter.acquire("write", 5); // "waits" 500 ms of virtual time
+ * console.log(now); // 500
+ * ```
+ */
+export interface Clock {
+  /** The current time in milliseconds. Only differences between two values matter. */
+  now(): number;
+  /**
+   * Resolves after `ms` milliseconds, or rejects with `signal.reason` once `signal` aborts.
+   * Must not block: other work goes on while a sleep is pending.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * The real clock: `Date.now()` and an abortable `setTimeout`. It is the default clock of
+ * {@linkcode FixedRate} and {@linkcode AdaptiveRate} and works on every runtime.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from "@x/dynobatch";
+ *
+ * const start = systemClock.now();
+ * await systemClock.sleep(10);
+ * console.log(systemClock.now() - start >= 9);
+ * ```
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => delay(ms, signal),
+};
+
+/**
+ * Options of {@linkcode FixedRate}.
+ *
+ * @example
+ * ```ts
+ * import type { FixedRateOptions } from "@x/dynobatch";
+ *
+ * const options: FixedRateOptions = { rcu: 100, wcu: 50, burst: { wcu: 100 } };
+ * ```
+ */
+export interface FixedRateOptions {
+  /**
+   * Read capacity units per second. Without it, reads are not limited.
+   * @default {undefined}
+   */
+  rcu?: number;
+  /**
+   * Write capacity units per second. Without it, writes are not limited.
+   * @default {undefined}
+   */
+  wcu?: number;
+  /**
+   * The size of each bucket in capacity units: how much may be spent at once after a quiet
+   * spell. A number applies to both kinds; `{ rcu, wcu }` sets them apart. Buckets start full.
+   * @default {one second's worth of each rate}
+   */
+  burst?: number | { rcu?: number; wcu?: number };
+  /**
+   * The time source.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/**
+ * A constant rate of read and write capacity: one token bucket per kind, refilled at `rcu` or
+ * `wcu` units per second up to `burst` units.
+ *
+ * - `acquire` spends the units at once when the bucket holds them, and otherwise waits.
+ *   Waiters are served first come, first served, so small requests cannot starve a large one.
+ * - A request costing more than the whole bucket waits until the bucket is full, then goes
+ *   through and leaves the balance negative; later requests wait until that debt is repaid.
+ *   No request waits forever.
+ * - `settle` adds `estimated - consumed` to the balance once DynamoDB reports the capacity a
+ *   request really consumed (never above `burst`), which wakes waiters early or makes them
+ *   wait longer.
+ * - Aborting the signal of a waiting `acquire` rejects it with `signal.reason`; its units are
+ *   never spent and the next waiter moves up.
+ * - `throttled` does nothing: the rate is fixed (retries back off on their own).
+ *
+ * @example Writes at 50 WCU/s, reads at 200 RCU/s
+ * ```ts
+ * import { DynamoDBClient, FixedRate } from "@x/dynobatch";
+ *
+ * const client = new DynamoDBClient({
+ *   region: "us-east-1",
+ *   rateLimit: new FixedRate({ rcu: 200, wcu: 50 }),
+ * });
+ * ```
+ */
+export class FixedRate implements RateLimiter {
+  #buckets: Buckets;
+
+  /**
+   * Creates a limiter with full buckets.
+   *
+   * @param options The rates, bucket sizes and clock.
+   * @throws {RangeError} When a rate or a burst is not a positive finite number.
+   */
+  constructor(options: FixedRateOptions = {}) {
+    const { rcu, wcu, burst, clock = systemClock } = options;
+    checkRate("rcu", rcu);
+    checkRate("wcu", wcu);
+    const burstOf = resolveBurst(burst);
+    const bucket = (rate: number | undefined, size: number | undefined) => {
+      if (rate === undefined) return undefined;
+      const limit = { rate, capacity: size ?? rate };
+      return new TokenBucket(clock, () => limit);
+    };
+    this.#buckets = { read: bucket(rcu, burstOf.rcu), write: bucket(wcu, burstOf.wcu) };
+  }
+
+  /** {@inheritDoc RateLimiter.acquire} */
+  acquire(kind: CapacityKind, units: number, signal?: AbortSignal): Promise<void> {
+    return acquireFrom(this.#buckets, kind, units, signal);
+  }
+
+  /** {@inheritDoc RateLimiter.settle} */
+  settle(kind: CapacityKind, estimated: number, consumed: number): void {
+    settleIn(this.#buckets, kind, estimated, consumed);
+  }
+
+  /** Does nothing: a fixed rate does not react to throttling. */
+  throttled(_kind: CapacityKind): void {}
+
+  /**
+   * The rate of `kind` in units per second; `Infinity` when that kind is not limited.
+   *
+   * @param kind Reads or writes.
+   * @returns Units per second.
+   */
+  currentRate(kind: CapacityKind): number {
+    return this.#buckets[kind]?.rate ?? Infinity;
+  }
+}
+
+/**
+ * Options of {@linkcode AdaptiveRate}.
+ *
+ * @example
+ * ```ts
+ * import type { AdaptiveRateOptions } from "@x/dynobatch";
+ *
+ * const options: AdaptiveRateOptions = { maxWcu: 1000, minWcu: 25 };
+ * ```
+ */
+export interface AdaptiveRateOptions {
+  /**
+   * The highest read rate in RCU per second. Without it, reads are not limited.
+   * @default {undefined}
+   */
+  maxRcu?: number;
+  /**
+   * The highest write rate in WCU per second. Without it, writes are not limited.
+   * @default {undefined}
+   */
+  maxWcu?: number;
+  /**
+   * The lowest read rate that throttling may bring the rate down to.
+   * @default {1 (or maxRcu when smaller)}
+   */
+  minRcu?: number;
+  /**
+   * The lowest write rate that throttling may bring the rate down to.
+   * @default {1 (or maxWcu when smaller)}
+   */
+  minWcu?: number;
+  /**
+   * The share of the maximum that the rate starts at, between 0 (exclusive) and 1. Starting
+   * below the maximum lets a table that cannot take the maximum warn (throttle) early.
+   * @default {0.5}
+   */
+  startFraction?: number;
+  /**
+   * The factor that each cut multiplies the current rate by, between 0 and 1 (exclusive).
+   * @default {0.5}
+   */
+  decreaseFactor?: number;
+  /**
+   * After a cut, further throttles within this many milliseconds do not cut again: requests
+   * sent together are throttled together, and one wave of them is one signal, not many.
+   * @default {1000}
+   */
+  cooldownMs?: number;
+  /**
+   * How long, in milliseconds, the rate holds still after the last throttle (or after the
+   * start) before it begins to recover.
+   * @default {5000}
+   */
+  quietMs?: number;
+  /**
+   * How fast the rate recovers once quiet: the share of the maximum added per second, so the
+   * climb is linear (additive) until it reaches the maximum.
+   * @default {0.05}
+   */
+  recoveryPerSecond?: number;
+  /**
+   * The time source.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/**
+ * A rate that follows what the table can take (additive increase, multiplicative decrease).
+ *
+ * - It starts at `startFraction` of the maximum (half by default).
+ * - Each `throttled(kind)` cuts the current rate of that kind by `decreaseFactor` (halves it
+ *   by default), never below the minimum. Throttles within `cooldownMs` after a cut do not
+ *   cut again, so one wave of concurrent throttled requests halves the rate once instead of
+ *   collapsing it to the minimum.
+ * - After `quietMs` without throttles the rate climbs linearly by `recoveryPerSecond` of the
+ *   maximum per second, up to the maximum. Any throttle stops the climb.
+ * - Spending works as in {@linkcode FixedRate}, with a bucket of one second's worth of the
+ *   current rate: FIFO waiting, borrowing for large requests, `settle` corrections, aborts.
+ *
+ * @example Up to 1,000 WCU/s, backing off when DynamoDB throttles
+ * ```ts
+ * import { AdaptiveRate, DynamoDBClient } from "@x/dynobatch";
+ *
+ * const rateLimit = new AdaptiveRate({ maxWcu: 1000, minWcu: 25 });
+ * const client = new DynamoDBClient({ region: "us-east-1", rateLimit });
+ * console.log(rateLimit.currentRate("write")); // 500
+ * ```
+ */
+export class AdaptiveRate implements RateLimiter {
+  #buckets: Buckets;
+  #controls: { read?: AimdControl; write?: AimdControl };
+  #clock: Clock;
+
+  /**
+   * Creates a limiter at `startFraction` of each maximum, with full buckets.
+   *
+   * @param options The bounds of each rate, how it moves, and the clock.
+   * @throws {RangeError} When an option is out of range.
+   */
+  constructor(options: AdaptiveRateOptions = {}) {
+    const {
+      maxRcu,
+      maxWcu,
+      minRcu,
+      minWcu,
+      startFraction = 0.5,
+      decreaseFactor = 0.5,
+      cooldownMs = 1000,
+      quietMs = 5000,
+      recoveryPerSecond = 0.05,
+      clock = systemClock,
+    } = options;
+    checkRate("maxRcu", maxRcu);
+    checkRate("maxWcu", maxWcu);
+    checkRate("minRcu", minRcu);
+    checkRate("minWcu", minWcu);
+    checkFraction("startFraction", startFraction, true);
+    checkFraction("decreaseFactor", decreaseFactor, false);
+    checkNonNegative("cooldownMs", cooldownMs);
+    checkNonNegative("quietMs", quietMs);
+    checkRate("recoveryPerSecond", recoveryPerSecond);
+    this.#clock = clock;
+    const settings = { startFraction, decreaseFactor, cooldownMs, quietMs, recoveryPerSecond };
+    const control = (maxName: string, max?: number, minName?: string, min?: number) => {
+      if (max === undefined) {
+        if (min !== undefined) {
+          throw new RangeError(
+            `Cannot rate-limit as '${minName}' needs '${maxName}': current value is ${min}`,
+          );
+        }
+        return undefined;
+      }
+      const floor = min ?? Math.min(1, max);
+      if (floor > max) {
+        throw new RangeError(
+          `Cannot rate-limit as '${minName}' must be <= '${maxName}': current values are ${floor} and ${max}`,
+        );
+      }
+      return new AimdControl(max, floor, settings, clock.now());
+    };
+    this.#controls = {
+      read: control("maxRcu", maxRcu, "minRcu", minRcu),
+      write: control("maxWcu", maxWcu, "minWcu", minWcu),
+    };
+    const bucket = (aimd?: AimdControl) => {
+      if (!aimd) return undefined;
+      return new TokenBucket(clock, (now) => {
+        const rate = aimd.rateAt(now);
+        return { rate, capacity: rate };
+      });
+    };
+    this.#buckets = { read: bucket(this.#controls.read), write: bucket(this.#controls.write) };
+  }
+
+  /** {@inheritDoc RateLimiter.acquire} */
+  acquire(kind: CapacityKind, units: number, signal?: AbortSignal): Promise<void> {
+    return acquireFrom(this.#buckets, kind, units, signal);
+  }
+
+  /** {@inheritDoc RateLimiter.settle} */
+  settle(kind: CapacityKind, estimated: number, consumed: number): void {
+    settleIn(this.#buckets, kind, estimated, consumed);
+  }
+
+  /**
+   * Cuts the rate of `kind` (at most once per `cooldownMs`) and restarts the quiet period.
+   *
+   * @param kind The kind of capacity the throttled request used.
+   */
+  throttled(kind: CapacityKind): void {
+    const control = this.#controls[kind];
+    if (!control) return;
+    // Refill at the old rate up to now, before the rate changes.
+    this.#buckets[kind]?.refresh(false);
+    control.throttled(this.#clock.now());
+    this.#buckets[kind]?.refresh(true);
+  }
+
+  /**
+   * The rate of `kind` right now in units per second; `Infinity` when that kind is not
+   * limited.
+   *
+   * @param kind Reads or writes.
+   * @returns Units per second.
+   */
+  currentRate(kind: CapacityKind): number {
+    return this.#controls[kind]?.rateAt(this.#clock.now()) ?? Infinity;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internals
+
+type Buckets = { read?: TokenBucket; write?: TokenBucket };
+
+interface Waiter {
+  units: number;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** A rate and a bucket size, read afresh each time the bucket refills. */
+type Limit = { rate: number; capacity: number };
+
+/** Floating-point slack when comparing balances, far below any real capacity unit. */
+const EPSILON = 1e-9;
+
+/** The longest delay that `setTimeout` honours everywhere. */
+const MAX_SLEEP_MS = 2_147_483_647;
+
+/**
+ * A token bucket whose balance may go negative (debt), with a FIFO queue of waiters served by
+ * one loop that sleeps until the head of the queue can go.
+ */
+class TokenBucket {
+  #clock: Clock;
+  #limit: (now: number) => Limit;
+  #rate: number;
+  #capacity: number;
+  #tokens: number;
+  #last: number;
+  #queue: Waiter[] = [];
+  #serving = false;
+  #wake?: AbortController;
+
+  constructor(clock: Clock, limit: (now: number) => Limit) {
+    this.#clock = clock;
+    this.#limit = limit;
+    this.#last = clock.now();
+    ({ rate: this.#rate, capacity: this.#capacity } = limit(this.#last));
+    this.#tokens = this.#capacity;
+  }
+
+  get rate(): number {
+    return this.#rate;
+  }
+
+  acquire(units: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (units === 0) return Promise.resolve();
+    this.#refill();
+    if (this.#queue.length === 0 && this.#canSpend(units)) {
+      this.#tokens -= units;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { units, resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => this.#cancel(waiter);
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.#queue.push(waiter);
+      this.#serve();
+    });
+  }
+
+  /** Adds `delta` units (negative for a debt), never above the bucket size. */
+  adjust(delta: number): void {
+    this.#refill();
+    this.#tokens = Math.min(this.#capacity, this.#tokens + delta);
+    if (delta > 0) this.#wakeUp();
+  }
+
+  /** Brings the balance and the rate up to date; with `wake`, makes waiters look again. */
+  refresh(wake: boolean): void {
+    this.#refill();
+    if (wake) this.#wakeUp();
+  }
+
+  /**
+   * How many units short the bucket is for spending `units`: the bucket must hold them, or,
+   * for a request larger than the bucket, be full (the request then borrows the rest).
+   */
+  #shortfall(units: number): number {
+    return Math.min(units, this.#capacity) - this.#tokens;
+  }
+
+  #canSpend(units: number): boolean {
+    return this.#shortfall(units) <= EPSILON;
+  }
+
+  #refill(): void {
+    const now = this.#clock.now();
+    const elapsed = now - this.#last;
+    // Tokens since the last look accrue at the rate then in force (a rising rate is thus
+    // counted low, never high), into a bucket of the size now in force. A clock that went
+    // backwards neither adds nor removes tokens.
+    const { rate, capacity } = this.#limit(now);
+    if (elapsed > 0) this.#tokens += (elapsed * this.#rate) / 1000;
+    this.#tokens = Math.min(capacity, this.#tokens);
+    this.#rate = rate;
+    this.#capacity = capacity;
+    this.#last = now;
+  }
+
+  #cancel(waiter: Waiter): void {
+    const index = this.#queue.indexOf(waiter);
+    if (index < 0) return;
+    this.#queue.splice(index, 1);
+    waiter.reject(waiter.signal!.reason);
+    // The next waiter may be able to go now that the head left.
+    if (index === 0) this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    this.#wake?.abort();
+  }
+
+  async #serve(): Promise<void> {
+    if (this.#serving) return;
+    this.#serving = true;
+    try {
+      while (this.#queue.length > 0) {
+        this.#refill();
+        const head = this.#queue[0];
+        if (this.#canSpend(head.units)) {
+          this.#queue.shift();
+          this.#tokens -= head.units;
+          if (head.onAbort) head.signal!.removeEventListener("abort", head.onAbort);
+          head.resolve();
+          continue;
+        }
+        const missing = this.#shortfall(head.units);
+        // Timers overflow past 2^31 - 1 ms; a long wait is simply taken in several sleeps.
+        const ms = Math.min(MAX_SLEEP_MS, Math.max(1, Math.ceil((missing * 1000) / this.#rate)));
+        const wake = new AbortController();
+        this.#wake = wake;
+        try {
+          await this.#clock.sleep(ms, wake.signal);
+        } catch {
+          // Woken early: a refund, a rate change or a cancelled waiter. Look again.
+        } finally {
+          if (this.#wake === wake) this.#wake = undefined;
+        }
+      }
+    } finally {
+      this.#serving = false;
+    }
+  }
+}
+
+/** How an {@linkcode AimdControl} moves its rate (see {@linkcode AdaptiveRateOptions}). */
+interface AimdSettings {
+  startFraction: number;
+  decreaseFactor: number;
+  cooldownMs: number;
+  quietMs: number;
+  recoveryPerSecond: number;
+}
+
+/** The rate of one kind under additive increase / multiplicative decrease. */
+class AimdControl {
+  #max: number;
+  #min: number;
+  #settings: AimdSettings;
+  /** The rate at `#since`, before any recovery. */
+  #base: number;
+  /** When the last throttle was seen (or the start). */
+  #since: number;
+  #lastCut = -Infinity;
+
+  constructor(max: number, min: number, settings: AimdSettings, now: number) {
+    this.#max = max;
+    this.#min = min;
+    this.#settings = settings;
+    this.#base = Math.max(min, max * settings.startFraction);
+    this.#since = now;
+  }
+
+  rateAt(now: number): number {
+    const { quietMs, recoveryPerSecond } = this.#settings;
+    const climbing = Math.max(0, now - this.#since - quietMs);
+    return Math.min(this.#max, this.#base + (climbing / 1000) * recoveryPerSecond * this.#max);
+  }
+
+  throttled(now: number): void {
+    const current = this.rateAt(now);
+    if (now - this.#lastCut >= this.#settings.cooldownMs) {
+      this.#base = Math.max(this.#min, current * this.#settings.decreaseFactor);
+      this.#lastCut = now;
+    } else {
+      this.#base = current;
+    }
+    this.#since = now;
+  }
+}
+
+function acquireFrom(
+  buckets: Buckets,
+  kind: CapacityKind,
+  units: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (kind !== "read" && kind !== "write") {
+    return Promise.reject(
+      new RangeError(
+        `Cannot acquire capacity as 'kind' must be "read" or "write": current value is ${kind}`,
+      ),
+    );
+  }
+  if (!(units >= 0 && units < Infinity)) {
+    return Promise.reject(
+      new RangeError(
+        `Cannot acquire capacity as 'units' must be a non-negative number: current value is ${units}`,
+      ),
+    );
+  }
+  const bucket = buckets[kind];
+  if (!bucket) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve();
+  return bucket.acquire(units, signal);
+}
+
+function settleIn(buckets: Buckets, kind: CapacityKind, estimated: number, consumed: number) {
+  // A malformed report must not fail a request that succeeded: the estimate then stands.
+  if (!(Number.isFinite(estimated) && Number.isFinite(consumed))) return;
+  if (estimated === consumed) return;
+  buckets[kind]?.adjust(estimated - consumed);
+}
+
+function checkRate(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!(typeof value === "number" && value > 0 && value < Infinity)) {
+    throw new RangeError(
+      `Cannot rate-limit as '${name}' must be a positive number: current value is ${value}`,
+    );
+  }
+}
+
+function checkNonNegative(name: string, value: number): void {
+  if (!(typeof value === "number" && value >= 0 && value < Infinity)) {
+    throw new RangeError(
+      `Cannot rate-limit as '${name}' must be a non-negative number: current value is ${value}`,
+    );
+  }
+}
+
+function checkFraction(name: string, value: number, oneAllowed: boolean): void {
+  const ok = typeof value === "number" && value > 0 && (oneAllowed ? value <= 1 : value < 1);
+  if (!ok) {
+    const range = oneAllowed ? "greater than 0 and at most 1" : "between 0 and 1 (exclusive)";
+    throw new RangeError(
+      `Cannot rate-limit as '${name}' must be ${range}: current value is ${value}`,
+    );
+  }
+}
+
+function resolveBurst(burst: FixedRateOptions["burst"]): { rcu?: number; wcu?: number } {
+  if (burst === undefined) return {};
+  if (typeof burst === "number") {
+    checkRate("burst", burst);
+    return { rcu: burst, wcu: burst };
+  }
+  checkRate("burst.rcu", burst.rcu);
+  checkRate("burst.wcu", burst.wcu);
+  return { rcu: burst.rcu, wcu: burst.wcu };
 }
