@@ -1,0 +1,127 @@
+// Rate limiting through the client, on a virtual clock: a fixed limiter keeps a 1,000-item
+// write within its rate, and an adaptive limiter facing a throttling backend lowers its rate
+// and then recovers.
+import assert from "node:assert/strict";
+import {
+  AdaptiveRate,
+  type Backend,
+  type Clock,
+  DynamoDBClient,
+  DynamoDBError,
+  FixedRate,
+  MemoryBackend,
+} from "../mod.ts";
+
+/** Virtual time: sleeps resolve when the driver moves time to them; never waits for real. */
+class VirtualClock implements Clock {
+  t = 0;
+  #sleeps: { at: number; resolve: () => void }[] = [];
+  now(): number {
+    return this.t;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      this.#sleeps.push({ at: this.t + ms, resolve });
+    });
+  }
+  /** Runs `work` to completion, jumping virtual time from sleep to sleep. */
+  async drive<T>(work: Promise<T>): Promise<T> {
+    let done = false;
+    work.then(() => (done = true), () => (done = true));
+    const deadline = Date.now() + 20_000;
+    while (!done) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (done) break;
+      if (this.#sleeps.length === 0) continue; // real work (a request, a retry) is running
+      this.#sleeps.sort((a, b) => a.at - b.at);
+      const next = this.#sleeps.shift()!;
+      this.t = Math.max(this.t, next.at);
+      next.resolve();
+      assert.ok(Date.now() < deadline, "bounded in real time");
+    }
+    return work;
+  }
+}
+
+/** Wraps a backend to log the virtual time and consumed WCU of every batch write. */
+function logged(backend: Backend, clock: VirtualClock, log: { at: number; wcu: number }[]) {
+  return {
+    embedded: true,
+    async execute(operation: string, input: Record<string, unknown>) {
+      const output = await backend.execute(operation, input);
+      if (operation === "BatchWriteItem") {
+        const consumed = output.ConsumedCapacity as { CapacityUnits: number }[];
+        log.push({ at: clock.now(), wcu: consumed.reduce((n, c) => n + c.CapacityUnits, 0) });
+      }
+      return output;
+    },
+  } satisfies Backend;
+}
+
+Deno.test("a 1,000-item write under FixedRate({ wcu: 50 }) completes within the rate", async () => {
+  const clock = new VirtualClock();
+  const log: { at: number; wcu: number }[] = [];
+  const client = new DynamoDBClient({
+    backend: logged(new MemoryBackend(), clock, log),
+    rateLimit: new FixedRate({ wcu: 50, clock }),
+    concurrency: 4,
+  });
+  await client.createTable("rated", { partitionKey: "pk" });
+  const items = Array.from({ length: 1000 }, (_, i) => ({ pk: `k${i}`, body: "x".repeat(150) }));
+  const metrics = await clock.drive(client.batchWrite("rated", items));
+  assert.equal(metrics.items, 1000);
+  assert.equal(metrics.consumedWcu, 1000);
+  // 50 WCU of burst at once, then 50 per second: the last request goes at 19 s.
+  const last = log.at(-1)!.at;
+  assert.ok(last >= 18_000 && last <= 19_000, `finished at ${last} ms`);
+  let sum = 0;
+  for (const entry of log) {
+    sum += entry.wcu;
+    const allowed = 50 + 50 * entry.at / 1000;
+    assert.ok(sum <= allowed, `${sum} WCU by ${entry.at} ms exceeds ${allowed}`);
+  }
+});
+
+Deno.test("an adaptive limiter facing throttles lowers its rate, then recovers", async () => {
+  const clock = new VirtualClock();
+  const memory = new MemoryBackend();
+  let throttling = true;
+  const backend: Backend = {
+    embedded: true,
+    execute(operation, input, options) {
+      if (throttling && operation === "BatchWriteItem") {
+        return Promise.reject(
+          new DynamoDBError("Throughput exceeds the current capacity of your table", {
+            code: "ProvisionedThroughputExceededException",
+            status: 400,
+            throttle: true,
+          }),
+        );
+      }
+      return memory.execute(operation, input, options);
+    },
+  };
+  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 5, clock });
+  const client = new DynamoDBClient({
+    backend,
+    rateLimit: limiter,
+    retry: { maxAttempts: 4, minTimeout: 0, maxTimeout: 0 },
+  });
+  await client.createTable("adaptive", { partitionKey: "pk" });
+  const start = limiter.currentRate("write");
+  const items = (from: number) => Array.from({ length: 25 }, (_, i) => ({ pk: `k${from + i}` }));
+  await assert.rejects(clock.drive(client.batchWrite("adaptive", items(0))));
+  const throttles = client.getLastMetrics()!.throttles;
+  assert.equal(throttles, 4);
+  const lowered = limiter.currentRate("write");
+  assert.ok(lowered < start, `rate ${lowered} is below the start ${start}`);
+  assert.ok(lowered >= 5);
+
+  throttling = false;
+  clock.t += 60_000; // a quiet minute
+  for (let i = 1; i <= 10; i++) await clock.drive(client.batchWrite("adaptive", items(i * 25)));
+  const recovered = limiter.currentRate("write");
+  assert.ok(recovered > lowered, `rate recovered from ${lowered} to ${recovered}`);
+  assert.equal(recovered, 100);
+});
