@@ -15,7 +15,10 @@ import {
   DynamoDBClient,
   type DynamoDBClientOptions,
   MemoryBackend,
+  Model,
+  NumberAttribute,
   type OperationMetrics,
+  StringAttribute,
 } from "../mod.ts";
 
 function option(name: string): string | undefined {
@@ -119,6 +122,37 @@ console.log("\n7. Error handling: writes that still fail after all retries are n
     );
   }
 }
+
+console.log("\n8. Models: typed instances, model-level batch get and batch writer");
+class User extends Model.define({
+  table,
+  client,
+  attributes: {
+    pk: StringAttribute({ partitionKey: true }),
+    sk: StringAttribute({ sortKey: true }),
+    name: StringAttribute(),
+    age: NumberAttribute({ default: 0 }),
+  },
+}) {}
+await new User({ pk: "USER#1", sk: "PROFILE", name: "John", age: 30 }).save();
+const modelKeys = keys.slice(0, 3);
+for (const user of await User.batchGet(modelKeys)) {
+  console.log(`  User ${user.name}, age ${user.age}`);
+}
+for (const row of await User.batchGet(modelKeys, { asDict: true })) {
+  console.log(`  dict ${row.name}`);
+}
+{
+  await using batch = User.batchWriter();
+  for (let i = 200; i < 250; i++) {
+    batch.save(new User({ pk: `USER#${i}`, sk: "PROFILE", name: `User ${i}` }));
+  }
+  batch.delete({ pk: "USER#200", sk: "PROFILE" });
+}
+const modelTotals = User.getTotalMetrics();
+console.log(
+  `  User model totals: ${modelTotals.operations} operations, ${modelTotals.items} items`,
+);
 
 const totals = client.getTotalMetrics();
 console.log(
