@@ -18,6 +18,8 @@ step "deno check"
 $DENO task -q check
 step "deno doc --lint"
 $DENO doc --lint mod.ts testing.ts
+step "deno publish --dry-run"
+$DENO publish --dry-run --allow-dirty >/dev/null
 step "deno test"
 $DENO test -A tests/ 2>&1 | tee -a "$LOG"
 step "bundle: size budget and runtime-neutral core"
@@ -25,6 +27,7 @@ node scripts/bundle.mjs | tee -a "$LOG"
 step "smoke: Node, Bun, workerd (miniflare), Deno against dynalite"
 node scripts/smoke.mjs | tee -a "$LOG"
 step "browser: IndexedDBBackend in headless Chromium"
+bash scripts/ensure-chromium.sh
 node scripts/browser.mjs | tee -a "$LOG"
 
 # One closing line over every step: Deno's "ok | N passed | M failed" and the scripts'
