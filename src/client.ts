@@ -582,7 +582,7 @@ export class DynamoDBClient {
     for (let i = 0; i < deletes.length; i++) ops.push(prepareDelete(deletes[i], i, undefined));
     return await this.#run("batchWrite", table, options, async (metrics, ctx) => {
       const schema = await this.#keySchema(table, options.signal);
-      if (schema) identifyAll(ops, schema, puts.length);
+      if (schema) identifyAll(ops, schema);
       const unique = dedupeWrites(ops);
       const outcome = await runWriteChunks(ctx, table, chunkWrites(unique), metrics, schema, {
         signal: options.signal,
@@ -616,18 +616,12 @@ function spanAttributes(metrics: OperationMetrics): Record<string, string | numb
 }
 
 /** Checks every operation's key against the schema and computes key identities. */
-function identifyAll(ops: WriteOp[], schema: ResolvedKeySchema, putCount: number): void {
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i];
-    const isDelete = op.isDelete;
-    const index = isDelete ? i - putCount : i;
-    if (isDelete) {
-      const wire = (op.request as { DeleteRequest: { Key: AttributeMap } }).DeleteRequest.Key;
-      const key = extractKey(wire, schema, { label: "key", index }, true);
-      op.id = keyId(key, schema);
-    } else {
-      const wire = (op.request as { PutRequest: { Item: AttributeMap } }).PutRequest.Item;
-      op.id = keyId(extractKey(wire, schema, { label: "item", index }, false), schema);
-    }
+function identifyAll(ops: WriteOp[], schema: ResolvedKeySchema): void {
+  for (const op of ops) {
+    const where = { label: op.isDelete ? "key" : "item", index: op.index };
+    const wire = "PutRequest" in op.request
+      ? op.request.PutRequest.Item
+      : op.request.DeleteRequest.Key;
+    op.id = keyId(extractKey(wire, schema, where, op.isDelete), schema);
   }
 }

@@ -31,6 +31,8 @@ export interface WriteOp {
   size: number;
   /** Key identity, when the key schema is known. */
   id?: string;
+  /** Position in the caller's list (or the writer's stream), for error messages. */
+  index: number;
 }
 
 /** Marshals and checks one put. Throws {@linkcode ValidationError} naming the item. */
@@ -58,6 +60,7 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
     isDelete: false,
     request: { PutRequest: { Item: wire } },
     size,
+    index,
   };
   if (schema) op.id = keyId(extractKey(wire, schema, { label: "item", index }, false), schema);
   return op;
@@ -94,6 +97,7 @@ export function prepareDelete(key: Key, index: number, schema?: ResolvedKeySchem
     isDelete: true,
     request: { DeleteRequest: { Key: wire } },
     size: itemSize(wire),
+    index,
   };
   if (schema) op.id = keyId(wire, schema);
   return op;
@@ -157,7 +161,13 @@ function matchUnprocessed(
     // The server returned an entry we cannot match: keep its own copy so it is never lost.
     const isDelete = "DeleteRequest" in entry;
     const wire = isDelete ? entry.DeleteRequest.Key : entry.PutRequest.Item;
-    return { original: unmarshall(wire), isDelete, request: entry, size: itemSize(wire) };
+    return {
+      original: unmarshall(wire),
+      isDelete,
+      request: entry,
+      size: itemSize(wire),
+      index: -1,
+    };
   });
 }
 

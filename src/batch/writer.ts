@@ -301,7 +301,7 @@ export class BatchWriter implements AsyncDisposable {
       const key = extractKey(
         wire,
         schema,
-        { label: op.isDelete ? "key" : "item", index: -1 },
+        { label: op.isDelete ? "key" : "item", index: op.index },
         op.isDelete,
       );
       op.id = keyId(key, schema);
