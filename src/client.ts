@@ -471,9 +471,14 @@ export class DynamoDBClient {
   /**
    * Reads one item by its key.
    *
+   * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
    * @returns The item, or `undefined` when there is none.
    */
-  async getItem(table: string, key: Key, options: GetItemOptions = {}): Promise<Item | undefined> {
+  async getItem<T extends object = Item>(
+    table: string,
+    key: Key,
+    options: GetItemOptions = {},
+  ): Promise<T | undefined> {
     const wire = this.#prepareKey(table, key);
     return await this.#run("getItem", table, options, async (metrics, ctx) => {
       const input: Record<string, unknown> = {
@@ -494,7 +499,7 @@ export class DynamoDBClient {
       });
       if (!output.Item) return undefined;
       metrics.items = 1;
-      return unmarshall(output.Item as AttributeMap, this.#unmarshallOptions());
+      return unmarshall(output.Item as AttributeMap, this.#unmarshallOptions()) as T;
     });
   }
 
@@ -540,10 +545,15 @@ export class DynamoDBClient {
    * flight, unprocessed keys and throttles retried. Items come back in any order; missing
    * keys are skipped.
    *
+   * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
    * @throws {ValidationError} Before any request, for a key that cannot be sent.
    * @throws {BatchGetError} When keys remain unread after all retries (with what was read).
    */
-  async batchGet(table: string, keys: Key[], options: BatchGetOptions = {}): Promise<Item[]> {
+  async batchGet<T extends object = Item>(
+    table: string,
+    keys: Key[],
+    options: BatchGetOptions = {},
+  ): Promise<T[]> {
     // Marshal first: bad input fails before any request, the schema lookup included.
     prepareKeys(keys, undefined);
     return await this.#run("batchGet", table, options, async (metrics, ctx) => {
@@ -559,7 +569,7 @@ export class DynamoDBClient {
       if (outcome.failed.length) {
         throw new BatchGetError(table, outcome.items, outcome.failed, { cause: outcome.cause });
       }
-      return outcome.items;
+      return outcome.items as T[];
     });
   }
 

@@ -18,8 +18,11 @@ import {
 
 /** Options of {@linkcode IndexedDBBackend}. */
 export interface IndexedDBBackendOptions {
-  /** The IndexedDB database that holds the tables; created on first use. */
-  databaseName: string;
+  /**
+   * The IndexedDB database that holds the tables; created on first use.
+   * @default {"dynobatch"}
+   */
+  databaseName?: string;
   /**
    * The IndexedDB implementation.
    * @default {globalThis.indexedDB}
@@ -230,22 +233,23 @@ export class IndexedDBBackend implements Backend, AsyncDisposable, Disposable {
    * @throws {TypeError} When no IndexedDB implementation is given and the runtime has none.
    * @throws {RangeError} When a fault option is out of range.
    */
-  constructor(options: IndexedDBBackendOptions) {
+  constructor(options: IndexedDBBackendOptions = {}) {
+    const databaseName = options.databaseName ?? "dynobatch";
     const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     if (!factory) {
       throw new TypeError(
         "Cannot create an IndexedDBBackend: this runtime has no globalThis.indexedDB; pass an implementation as the 'indexedDB' option (e.g. new IDBFactory() from fake-indexeddb)",
       );
     }
-    if (typeof options.databaseName !== "string" || options.databaseName === "") {
+    if (typeof databaseName !== "string" || databaseName === "") {
       throw new TypeError(
         `Cannot create an IndexedDBBackend as 'databaseName' must be a non-empty string: current value is ${
-          JSON.stringify(options.databaseName)
+          JSON.stringify(databaseName)
         }`,
       );
     }
-    this.databaseName = options.databaseName;
-    this.#store = new IndexedDBStore(factory, options.databaseName);
+    this.databaseName = databaseName;
+    this.#store = new IndexedDBStore(factory, databaseName);
     this.#engine = new TableEngine({
       name: "IndexedDBBackend",
       store: this.#store,
