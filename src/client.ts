@@ -178,6 +178,7 @@ export class DynamoDBClient {
   #concurrency: number;
   #schemas = new Map<string, ResolvedKeySchema>();
   #schemaLoads = new Map<string, Promise<ResolvedKeySchema | undefined>>();
+  #schemaUnknown = new Set<string>();
   #metrics = new MetricsRecorder();
   #host: EngineHost;
 
@@ -231,6 +232,10 @@ export class DynamoDBClient {
     }
     const endpoint = o.endpoint ?? readEnv("AWS_ENDPOINT_URL_DYNAMODB") ??
       readEnv("AWS_ENDPOINT_URL");
+    // Local servers (DynamoDB Local, dynalite) accept any signature: sign with placeholders.
+    if (!credentials && endpoint && isLoopback(endpoint)) {
+      credentials = { accessKeyId: "local", secretAccessKey: "local" };
+    }
     this.#httpBackend = new HttpBackend({ region, credentials, endpoint, fetch: o.fetch });
     return this.#httpBackend;
   }
@@ -249,7 +254,7 @@ export class DynamoDBClient {
 
   #keySchema(table: string, signal?: AbortSignal): Promise<ResolvedKeySchema | undefined> {
     const known = this.#schemas.get(table);
-    if (known) return Promise.resolve(known);
+    if (known || this.#schemaUnknown.has(table)) return Promise.resolve(known);
     let load = this.#schemaLoads.get(table);
     if (!load) {
       load = this.#describe(table, signal).then((schema) => {
@@ -263,22 +268,28 @@ export class DynamoDBClient {
 
   async #describe(table: string, signal?: AbortSignal): Promise<ResolvedKeySchema | undefined> {
     const metrics = newMetrics("describeTable", table);
+    let output: Record<string, unknown>;
     try {
-      const output = await sendWithRetry(
+      output = await sendWithRetry(
         this.#context(),
         "DescribeTable",
         { TableName: table },
         metrics,
         signal,
       );
-      return keySchemaFromDescription(output.Table as Record<string, unknown>);
     } catch (err) {
-      // A missing table is the caller's error; lacking permission to describe only means
-      // the schema stays unknown (no client-side dedupe or key checks).
-      if (
-        err instanceof DynamoDBError && (err.code === "ResourceNotFoundException" || err.retryable)
-      ) throw err;
-      if (!(err instanceof DynamoDBError)) throw err;
+      // A missing table is the caller's error. Anything else (no permission to describe, a
+      // server that does not implement it) only means the schema stays unknown: requests go
+      // out without client-side dedupe and key checks, and the server judges them.
+      if (signal?.aborted) throw err;
+      if (err instanceof DynamoDBError && err.code === "ResourceNotFoundException") throw err;
+      if (!(err instanceof DynamoDBError) || !err.retryable) this.#schemaUnknown.add(table);
+      return undefined;
+    }
+    try {
+      return keySchemaFromDescription(output.Table as Record<string, unknown>);
+    } catch {
+      this.#schemaUnknown.add(table);
       return undefined;
     }
   }
@@ -609,6 +620,16 @@ export class DynamoDBClient {
   /** Creates a {@linkcode BatchWriter} for `table`. */
   batchWriter(table: string, options: BatchWriterOptions = {}): BatchWriter {
     return new BatchWriter(this, table, options);
+  }
+}
+
+/** Whether an endpoint is on this machine (127.0.0.0/8, localhost, [::1]). */
+function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
   }
 }
 

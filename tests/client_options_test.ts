@@ -1,0 +1,137 @@
+// Client options: custom fetch, environment settings, local endpoints without credentials,
+// servers without DescribeTable, transport errors.
+import assert from "node:assert/strict";
+import { DynamoDBClient, DynamoDBError } from "../mod.ts";
+import { freePort, startDynalite } from "./_dynalite.ts";
+import { tableName } from "./_helpers.ts";
+
+const server = await startDynalite();
+const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+function targetOf(init?: RequestInit, input?: Request | URL | string): string {
+  const headers = new Headers(input instanceof Request ? input.headers : init?.headers);
+  return headers.get("x-amz-target") ?? "";
+}
+
+Deno.test("a custom fetch carries every signed request", async () => {
+  const seen: string[] = [];
+  const client = new DynamoDBClient({
+    endpoint: server.endpoint,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: SECRET },
+    fetch: (input, init) => {
+      const request = input as Request;
+      seen.push(targetOf(init, request));
+      assert.match(
+        request.headers.get("authorization") ?? "",
+        /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/dynamodb\/aws4_request/,
+      );
+      assert.equal(request.headers.get("content-type"), "application/x-amz-json-1.0");
+      return fetch(input, init);
+    },
+  });
+  const table = tableName("fetch");
+  await client.createTable(table, { partitionKey: "pk" });
+  await client.batchWrite(table, Array.from({ length: 60 }, (_, i) => ({ pk: `k${i}` })));
+  assert.deepEqual(seen.filter((t) => t.endsWith("BatchWriteItem")).length, 3);
+  assert.ok(seen.every((t) => t.startsWith("DynamoDB_20120810.")));
+});
+
+Deno.test("a loopback endpoint needs no credentials", async () => {
+  const client = new DynamoDBClient({ endpoint: server.endpoint, region: "us-east-1" });
+  const table = tableName("local");
+  await client.createTable(table, { partitionKey: "pk" });
+  await client.putItem(table, { pk: "a", v: 1 });
+  assert.deepEqual(await client.getItem(table, { pk: "a" }), { pk: "a", v: 1 });
+});
+
+Deno.test("region, credentials and endpoint come from the environment", async () => {
+  const names = [
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+  ];
+  const saved = names.map((n) => Deno.env.get(n));
+  let authorization = "";
+  try {
+    Deno.env.set("AWS_REGION", "ap-southeast-2");
+    Deno.env.set("AWS_ACCESS_KEY_ID", "AKIDFROMENV");
+    Deno.env.set("AWS_SECRET_ACCESS_KEY", SECRET);
+    Deno.env.set("AWS_ENDPOINT_URL_DYNAMODB", server.endpoint);
+    const client = new DynamoDBClient({
+      fetch: (input, init) => {
+        authorization = (input as Request).headers.get("authorization") ?? "";
+        return fetch(input, init);
+      },
+    });
+    const table = tableName("env");
+    await client.createTable(table, { partitionKey: "pk" });
+    assert.match(authorization, /Credential=AKIDFROMENV\/\d{8}\/ap-southeast-2\/dynamodb/);
+  } finally {
+    names.forEach((n, i) =>
+      saved[i] === undefined ? Deno.env.delete(n) : Deno.env.set(n, saved[i]!)
+    );
+  }
+});
+
+Deno.test("a server without DescribeTable still gets correct batch writes", async () => {
+  const targets: string[] = [];
+  const client = new DynamoDBClient({
+    endpoint: "https://dynamodb.test.invalid",
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKID", secretAccessKey: SECRET },
+    fetch: (input) => {
+      const target = targetOf(undefined, input as Request);
+      targets.push(target);
+      if (target.endsWith("BatchWriteItem")) {
+        return Promise.resolve(new Response(JSON.stringify({ UnprocessedItems: {} })));
+      }
+      return Promise.resolve(
+        new Response(
+          JSON.stringify({ __type: "com.amazon.coral.service#UnknownOperationException" }),
+          {
+            status: 400,
+          },
+        ),
+      );
+    },
+  });
+  const metrics = await client.batchWrite(
+    "t",
+    Array.from({ length: 60 }, (_, i) => ({ pk: `k${i}` })),
+  );
+  assert.equal(metrics.requests, 3);
+  assert.equal(metrics.items, 60);
+  await client.batchWrite("t", [{ pk: "x" }, { pk: "y" }]);
+  assert.equal(
+    targets.filter((t) => t.endsWith("DescribeTable")).length,
+    1,
+    "asked once per table",
+  );
+});
+
+Deno.test("network errors are retried, then reported without credentials", async () => {
+  const port = freePort(); // nothing listens here
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "us-east-1",
+    credentials: {
+      accessKeyId: "AKIDNETWORK",
+      secretAccessKey: SECRET,
+      sessionToken: "TOKEN-SECRET",
+    },
+    retry: { maxAttempts: 3, minTimeout: 1, maxTimeout: 2 },
+  });
+  const err = await client.putItem("t", { pk: "a" }).then(() => undefined, (e) => e);
+  assert.ok(err instanceof DynamoDBError);
+  assert.equal(err.code, "NetworkError");
+  assert.equal(err.retryable, true);
+  assert.equal(client.getLastMetrics()!.requests, 3);
+  const text = `${err.message} ${err.stack} ${JSON.stringify(err)} ${
+    JSON.stringify(client.getLastMetrics())
+  }`;
+  for (const secret of [SECRET, "TOKEN-SECRET"]) assert.ok(!text.includes(secret));
+});
+
+Deno.test({ name: "close the server", fn: () => server.close() });
