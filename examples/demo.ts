@@ -34,7 +34,7 @@ function describeMetrics(m: OperationMetrics): string {
   }ms`;
 }
 
-const endpoint = option("--endpoint");
+const endpoint = option("--endpoint") ?? Deno.env.get("AWS_ENDPOINT_URL_DYNAMODB");
 const useAws = Deno.args.includes("--aws");
 const options: DynamoDBClientOptions = {
   onMetrics: (m) => console.log(`  metrics: ${describeMetrics(m)}`),

@@ -120,12 +120,16 @@ export interface BatchGetOptions extends RequestOptions {
   projection?: string[];
   /** Called as requests complete. */
   onProgress?: (progress: Progress) => void;
+  /** The table's key schema; read once with DescribeTable (and cached) when not known. */
+  keySchema?: KeySchema;
 }
 
 /** Options of {@linkcode DynamoDBClient.batchWrite}. */
 export interface BatchWriteOptions extends RequestOptions {
   /** Called as requests complete. */
   onProgress?: (progress: Progress) => void;
+  /** The table's key schema; read once with DescribeTable (and cached) when not known. */
+  keySchema?: KeySchema;
 }
 
 /** Options of {@linkcode DynamoDBClient.createTable}. */
@@ -568,7 +572,9 @@ export class DynamoDBClient {
     // Marshal first: bad input fails before any request, the schema lookup included.
     prepareKeys(keys, undefined);
     return await this.#run("batchGet", table, options, async (metrics, ctx) => {
-      const schema = await this.#keySchema(table, options.signal);
+      const schema = options.keySchema
+        ? resolveKeySchema(options.keySchema)
+        : await this.#keySchema(table, options.signal);
       const ops = prepareKeys(keys, schema);
       const outcome = await runGet(ctx, table, ops, metrics, schema, {
         consistentRead: options.consistentRead,
@@ -602,7 +608,9 @@ export class DynamoDBClient {
     for (let i = 0; i < puts.length; i++) ops.push(preparePut(puts[i], i, undefined));
     for (let i = 0; i < deletes.length; i++) ops.push(prepareDelete(deletes[i], i, undefined));
     return await this.#run("batchWrite", table, options, async (metrics, ctx) => {
-      const schema = await this.#keySchema(table, options.signal);
+      const schema = options.keySchema
+        ? resolveKeySchema(options.keySchema)
+        : await this.#keySchema(table, options.signal);
       if (schema) identifyAll(ops, schema);
       const unique = dedupeWrites(ops);
       const outcome = await runWriteChunks(ctx, table, chunkWrites(unique), metrics, schema, {

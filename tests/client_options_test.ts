@@ -111,6 +111,29 @@ Deno.test("a server without DescribeTable still gets correct batch writes", asyn
   );
 });
 
+Deno.test("a key schema given per call saves the DescribeTable and still dedupes", async () => {
+  const targets: string[] = [];
+  const bodies: { RequestItems: Record<string, unknown[]> }[] = [];
+  const client = new DynamoDBClient({
+    endpoint: "https://dynamodb.test.invalid",
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKID", secretAccessKey: SECRET },
+    fetch: async (input) => {
+      const request = input as Request;
+      targets.push(targetOf(undefined, request));
+      bodies.push(await request.json());
+      return new Response(JSON.stringify({ UnprocessedItems: {} }));
+    },
+  });
+  await client.batchWrite("t", [{ pk: "a", v: 1 }, { pk: "a", v: 2 }], [], {
+    keySchema: { partitionKey: "pk" },
+  });
+  assert.deepEqual(targets, ["DynamoDB_20120810.BatchWriteItem"]);
+  assert.deepEqual(bodies[0].RequestItems.t, [{
+    PutRequest: { Item: { pk: { S: "a" }, v: { N: "2" } } },
+  }]);
+});
+
 Deno.test("network errors are retried, then reported without credentials", async () => {
   const port = freePort(); // nothing listens here
   const client = new DynamoDBClient({
