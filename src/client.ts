@@ -14,6 +14,7 @@ import {
   extractKey,
   keyId,
   keySchemaFromDescription,
+  marshallKey,
   type ResolvedKeySchema,
   resolveKeySchema,
 } from "./batch/keys.ts";
@@ -494,7 +495,7 @@ export class DynamoDBClient {
     key: Key,
     options: GetItemOptions = {},
   ): Promise<T | undefined> {
-    const wire = this.#prepareKey(table, key);
+    const wire = marshallKey(key, 0, this.#schemas.get(table));
     return await this.#run("getItem", table, options, async (metrics, ctx) => {
       const input: Record<string, unknown> = {
         TableName: table,
@@ -528,7 +529,7 @@ export class DynamoDBClient {
     key: Key,
     options: RequestOptions = {},
   ): Promise<OperationMetrics> {
-    const wire = this.#prepareKey(table, key);
+    const wire = marshallKey(key, 0, this.#schemas.get(table));
     return await this.#run("deleteItem", table, options, async (metrics, ctx) => {
       await sendWithRetry(
         ctx,
@@ -544,11 +545,6 @@ export class DynamoDBClient {
       metrics.items = 1;
       return metrics;
     });
-  }
-
-  #prepareKey(table: string, key: Key): AttributeMap {
-    const op = prepareDelete(key, 0, this.#schemas.get(table));
-    return (op.request as { DeleteRequest: { Key: AttributeMap } }).DeleteRequest.Key;
   }
 
   #unmarshallOptions(): UnmarshallOptions | undefined {

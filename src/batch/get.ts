@@ -5,12 +5,11 @@
  * @module
  */
 
-import { ValidationError } from "../errors.ts";
 import type { OperationMetrics, Progress } from "../metrics.ts";
 import { backoffDelay, delay } from "../retry.ts";
-import { marshall, unmarshall, type UnmarshallOptions } from "../wire/marshall.ts";
+import { unmarshall, type UnmarshallOptions } from "../wire/marshall.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
-import { canonicalJson, extractKey, keyId, type ResolvedKeySchema } from "./keys.ts";
+import { canonicalJson, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
 import { type EngineContext, isRetryable, runPool, sendOnce } from "./request.ts";
 
 /** DynamoDB's limit of keys in one BatchGetItem request. */
@@ -46,30 +45,7 @@ export function prepareKeys(keys: Key[], schema: ResolvedKeySchema | undefined):
   const seen = new Set<string>();
   for (let index = 0; index < keys.length; index++) {
     const key = keys[index];
-    if (key === null || typeof key !== "object" || Array.isArray(key)) {
-      throw new ValidationError(
-        `key ${index}: a key must be a plain object: current value is ${String(key)}`,
-        {
-          index,
-          rule: "key-type",
-          value: key,
-        },
-      );
-    }
-    let wire: AttributeMap;
-    try {
-      wire = marshall(key);
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      throw new ValidationError(`key ${index}: ${err.message}`, {
-        index,
-        path: err.path,
-        rule: err.rule,
-        value: err.value,
-        cause: err,
-      });
-    }
-    if (schema) wire = extractKey(wire, schema, { label: "key", index }, true);
+    const wire = marshallKey(key, index, schema);
     const id = schema ? keyId(wire, schema) : canonicalJson(wire);
     if (seen.has(id)) continue;
     seen.add(id);

@@ -6,9 +6,11 @@
  */
 
 import { ValidationError } from "../errors.ts";
+import { marshall } from "../wire/marshall.ts";
 import type {
   AttributeMap,
   AttributeValue,
+  Key,
   KeyAttribute,
   KeySchema,
   KeyType,
@@ -203,4 +205,35 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.join(",")}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Marshals a key the caller handed over (for a get or a delete), checking it against the
+ * schema when known. Errors name the key's position: `key 3: ...`.
+ */
+export function marshallKey(
+  key: Key,
+  index: number,
+  schema: ResolvedKeySchema | undefined,
+): AttributeMap {
+  if (key === null || typeof key !== "object" || Array.isArray(key)) {
+    throw new ValidationError(
+      `key ${index}: a key must be a plain object: current value is ${String(key)}`,
+      { index, rule: "key-type", value: key },
+    );
+  }
+  let wire: AttributeMap;
+  try {
+    wire = marshall(key);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError(`key ${index}: ${err.message}`, {
+      index,
+      path: err.path,
+      rule: err.rule,
+      value: err.value,
+      cause: err,
+    });
+  }
+  return schema ? extractKey(wire, schema, { label: "key", index }, true) : wire;
 }

@@ -11,7 +11,7 @@ import { backoffDelay, delay } from "../retry.ts";
 import { marshall, unmarshall } from "../wire/marshall.ts";
 import { itemSize, MAX_ITEM_BYTES, writeUnits } from "../wire/size.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
-import { canonicalJson, extractKey, keyId, type ResolvedKeySchema } from "./keys.ts";
+import { canonicalJson, extractKey, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
 import { type EngineContext, isRetryable, runPool, sendOnce } from "./request.ts";
 
 /** DynamoDB's limit of writes in one BatchWriteItem request. */
@@ -68,30 +68,7 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
 
 /** Marshals and checks one delete. Throws {@linkcode ValidationError} naming the key. */
 export function prepareDelete(key: Key, index: number, schema?: ResolvedKeySchema): WriteOp {
-  if (key === null || typeof key !== "object" || Array.isArray(key)) {
-    throw new ValidationError(
-      `key ${index}: a key must be a plain object: current value is ${String(key)}`,
-      {
-        index,
-        rule: "key-type",
-        value: key,
-      },
-    );
-  }
-  let wire: AttributeMap;
-  try {
-    wire = marshall(key);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    throw new ValidationError(`key ${index}: ${err.message}`, {
-      index,
-      path: err.path,
-      rule: err.rule,
-      value: err.value,
-      cause: err,
-    });
-  }
-  if (schema) wire = extractKey(wire, schema, { label: "key", index }, true);
+  const wire = marshallKey(key, index, schema);
   const op: WriteOp = {
     original: key,
     isDelete: true,
