@@ -26,7 +26,7 @@ export interface OperationMetrics {
   consumedRcu: number;
   /** Write capacity units consumed, as reported by the server. */
   consumedWcu: number;
-  /** Request ids returned by the server (only those it returned). */
+  /** Request ids returned by the server (the first 1,000 of the operation). */
   requestIds: string[];
 }
 

@@ -39,6 +39,13 @@ export interface CapacityEstimate {
   units: number;
 }
 
+/** Request ids kept per operation: enough to trace, bounded for writers that run for hours. */
+export const MAX_REQUEST_IDS = 1000;
+
+function keepRequestId(metrics: OperationMetrics, requestId: string): void {
+  if (metrics.requestIds.length < MAX_REQUEST_IDS) metrics.requestIds.push(requestId);
+}
+
 /** Whether an error is worth retrying. */
 export function isRetryable(err: unknown): boolean {
   return err instanceof DynamoDBError && err.retryable;
@@ -80,7 +87,7 @@ export async function sendOnce(
   try {
     const output = await ctx.backend.execute(operation, input, { signal: requestSignal });
     const requestId = (output as { [REQUEST_ID]?: string })[REQUEST_ID];
-    if (requestId) metrics.requestIds.push(requestId);
+    if (requestId) keepRequestId(metrics, requestId);
     const consumed = sumCapacity(output.ConsumedCapacity);
     if (capacity) {
       if (capacity.kind === "read") metrics.consumedRcu += consumed;
@@ -100,7 +107,7 @@ export async function sendOnce(
       });
     }
     if (err instanceof DynamoDBError) {
-      if (err.requestId) metrics.requestIds.push(err.requestId);
+      if (err.requestId) keepRequestId(metrics, err.requestId);
       if (err.throttle) {
         metrics.throttles++;
         if (capacity) ctx.rateLimit?.throttled(capacity.kind);
