@@ -27,7 +27,7 @@ export type {
   RequestOptions,
 } from "./src/client.ts";
 export { BatchWriter } from "./src/batch/writer.ts";
-export type { BatchWriterOptions, WriterClient } from "./src/batch/writer.ts";
+export type { BatchWriterOptions } from "./src/batch/writer.ts";
 export type { Backend, ExecuteOptions } from "./src/backends/backend.ts";
 export { HttpBackend } from "./src/backends/http.ts";
 export type { HttpBackendOptions } from "./src/backends/http.ts";

@@ -31,11 +31,11 @@ export const MODULE_BUNDLE = join(DIST, "dynobatch.js");
 /** The size we aim for: the core, aws4fetch included, minified and gzipped. */
 export const TARGET_BYTES = 8 * 1024;
 /**
- * What CI enforces until the target is met: the core measured 17,769 B when this guard was
- * added (18 KB rounded up, plus ~10% headroom). Lower it as the core shrinks; raise it only
- * with a reason in the commit message.
+ * What CI enforces until the target is met: the core measured 15,323 B once the model layer
+ * and the embedded backends no longer leaked into it (15 KB rounded up, plus ~10% headroom).
+ * Lower it as the core shrinks; raise it only with a reason in the commit message.
  */
-export const BUDGET_BYTES = 20 * 1024;
+export const BUDGET_BYTES = 17 * 1024;
 
 const CORE_ENTRY = 'export { DynamoDBClient, BatchWriter } from "../mod.ts";';
 

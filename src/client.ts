@@ -9,7 +9,7 @@ import { getDefaultBackend } from "./backends/default.ts";
 import { type Credentials, HttpBackend } from "./backends/http.ts";
 import { runGet } from "./batch/get.ts";
 import { prepareKeys } from "./batch/get.ts";
-import { ENGINE, type EngineHost } from "./batch/host.ts";
+import { registerHost } from "./batch/host.ts";
 import {
   extractKey,
   keyId,
@@ -185,7 +185,6 @@ export class DynamoDBClient {
   #schemaLoads = new Map<string, Promise<ResolvedKeySchema | undefined>>();
   #schemaUnknown = new Set<string>();
   #metrics = new MetricsRecorder();
-  #host: EngineHost;
 
   /** Creates a client; see {@linkcode DynamoDBClientOptions}. */
   constructor(options: DynamoDBClientOptions = {}) {
@@ -197,7 +196,7 @@ export class DynamoDBClient {
     for (const [table, schema] of Object.entries(options.keySchemas ?? {})) {
       this.#schemas.set(table, resolveKeySchema(schema));
     }
-    this.#host = {
+    registerHost(this, {
       context: () => this.#context(),
       keySchema: (table, signal) => this.#keySchema(table, signal),
       knownKeySchema: (table) => this.#schemas.get(table),
@@ -206,7 +205,7 @@ export class DynamoDBClient {
         this.#record(metrics, sink);
       },
       now,
-    };
+    });
   }
 
   /**
@@ -215,11 +214,6 @@ export class DynamoDBClient {
    */
   get backend(): Backend {
     return this.#fixedBackend ?? getDefaultBackend() ?? this.#http();
-  }
-
-  /** @ignore */
-  [ENGINE](): EngineHost {
-    return this.#host;
   }
 
   #http(): HttpBackend {

@@ -8,8 +8,23 @@ import type { OperationMetrics } from "../metrics.ts";
 import type { ResolvedKeySchema } from "./keys.ts";
 import type { EngineContext } from "./request.ts";
 
-/** The symbol under which a client exposes its engine to writers and models. */
-export const ENGINE: unique symbol = Symbol("dynobatch.engine");
+const hosts = /* @__PURE__ */ new WeakMap<object, EngineHost>();
+
+/** Links a client to the engine it gives its writers and models. */
+export function registerHost(client: object, host: EngineHost): void {
+  hosts.set(client, host);
+}
+
+/** The engine of a client, or a clear error for anything else. */
+export function hostOf(client: object): EngineHost {
+  const host = hosts.get(client);
+  if (!host) {
+    throw new TypeError(
+      `Expected a DynamoDBClient: current value is ${Object.prototype.toString.call(client)}`,
+    );
+  }
+  return host;
+}
 
 /** What a client gives its writers and models. */
 export interface EngineHost {

@@ -7,7 +7,8 @@
 import { BatchWriteError, ValidationError } from "../errors.ts";
 import { newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
 import type { Item, Key, KeySchema } from "../wire/types.ts";
-import { ENGINE, type EngineHost } from "./host.ts";
+import type { DynamoDBClient } from "../client.ts";
+import { type EngineHost, hostOf } from "./host.ts";
 import { extractKey, keyId, type ResolvedKeySchema, resolveKeySchema } from "./keys.ts";
 import {
   MAX_REQUEST_BYTES,
@@ -18,12 +19,6 @@ import {
   splitFailed,
   type WriteOp,
 } from "./write.ts";
-
-/** Anything that can host a writer: a {@linkcode DynamoDBClient}. */
-export interface WriterClient {
-  /** @ignore */
-  [ENGINE](): EngineHost;
-}
 
 /** Options of a {@linkcode BatchWriter}. */
 export interface BatchWriterOptions {
@@ -42,7 +37,7 @@ export interface BatchWriterOptions {
   signal?: AbortSignal;
 }
 
-const READY: Promise<void> = Promise.resolve();
+const READY: Promise<void> = /* @__PURE__ */ Promise.resolve();
 
 /**
  * Writes many items with as few requests as possible: operations are buffered and sent in
@@ -99,9 +94,9 @@ export class BatchWriter implements AsyncDisposable {
    * @param table The table name.
    * @param options Buffering, key schema, progress and metrics hooks.
    */
-  constructor(client: WriterClient, table: string, options: BatchWriterOptions = {}) {
+  constructor(client: DynamoDBClient, table: string, options: BatchWriterOptions = {}) {
     this.table = table;
-    this.#host = client[ENGINE]();
+    this.#host = hostOf(client);
     this.#options = options;
     const max = options.maxBuffered ?? 1000;
     if (!Number.isInteger(max) || max < 1) {

@@ -201,14 +201,16 @@ function validDate(value: unknown): Date {
  * }) {}
  * ```
  */
-export const StringAttribute: KeyAttributeFactory<string> = keyFactory<string>(() => ({
-  kind: "string",
-  keyType: "S",
-  parse(value) {
-    if (typeof value !== "string") throw invalid("type", "must be a string", value);
-    return value;
-  },
-}));
+export const StringAttribute: KeyAttributeFactory<string> = /* @__PURE__ */ keyFactory<string>(
+  () => ({
+    kind: "string",
+    keyType: "S",
+    parse(value) {
+      if (typeof value !== "string") throw invalid("type", "must be a string", value);
+      return value;
+    },
+  }),
+);
 
 /**
  * A number attribute (`N`, read back as a `number`); may be a key.
@@ -219,12 +221,15 @@ export const StringAttribute: KeyAttributeFactory<string> = keyFactory<string>((
  * const age = NumberAttribute({ default: 0 });
  * ```
  */
-export const NumberAttribute: KeyAttributeFactory<number> = keyFactory<number>(() => ({
-  kind: "number",
-  keyType: "N",
-  parse: (value) => finite(value),
-  deserialize: (value) => finite(toNumber(value), "must be a number a JavaScript number can hold"),
-}));
+export const NumberAttribute: KeyAttributeFactory<number> = /* @__PURE__ */ keyFactory<number>(
+  () => ({
+    kind: "number",
+    keyType: "N",
+    parse: (value) => finite(value),
+    deserialize: (value) =>
+      finite(toNumber(value), "must be a number a JavaScript number can hold"),
+  }),
+);
 
 /**
  * A boolean attribute (`BOOL`).
@@ -235,7 +240,9 @@ export const NumberAttribute: KeyAttributeFactory<number> = keyFactory<number>((
  * const active = BooleanAttribute({ default: true });
  * ```
  */
-export const BooleanAttribute: ValueAttributeFactory<boolean> = valueFactory<boolean>({
+export const BooleanAttribute: ValueAttributeFactory<boolean> = /* @__PURE__ */ valueFactory<
+  boolean
+>({
   kind: "boolean",
   parse(value) {
     if (typeof value !== "boolean") throw invalid("type", "must be a boolean", value);
@@ -252,7 +259,9 @@ export const BooleanAttribute: ValueAttributeFactory<boolean> = valueFactory<boo
  * const avatar = BinaryAttribute();
  * ```
  */
-export const BinaryAttribute: KeyAttributeFactory<Uint8Array> = keyFactory<Uint8Array>(() => ({
+export const BinaryAttribute: KeyAttributeFactory<Uint8Array> = /* @__PURE__ */ keyFactory<
+  Uint8Array
+>(() => ({
   kind: "binary",
   keyType: "B",
   parse(value) {
@@ -470,7 +479,7 @@ function setOf<M>(
  * const roles = StringSetAttribute({ default: () => new Set(["reader"]) });
  * ```
  */
-export const StringSetAttribute: ValueAttributeFactory<Set<string>> = setOf<string>(
+export const StringSetAttribute: ValueAttributeFactory<Set<string>> = /* @__PURE__ */ setOf<string>(
   "string set",
   (m) => (typeof m === "string" ? m : undefined),
   "strings",
@@ -485,7 +494,7 @@ export const StringSetAttribute: ValueAttributeFactory<Set<string>> = setOf<stri
  * const scores = NumberSetAttribute();
  * ```
  */
-export const NumberSetAttribute: ValueAttributeFactory<Set<number>> = setOf<number>(
+export const NumberSetAttribute: ValueAttributeFactory<Set<number>> = /* @__PURE__ */ setOf<number>(
   "number set",
   (m) => {
     const n = typeof m === "number"
@@ -589,43 +598,44 @@ export interface DatetimeAttributeOptions extends AttributeOptions<Date> {
  * const seenAt = DatetimeAttribute({ format: "epoch" });
  * ```
  */
-export const DatetimeAttribute: KeyAttributeFactory<Date, DatetimeAttributeOptions> = keyFactory<
-  Date,
-  DatetimeAttributeOptions
->((options) => {
-  const format = options.format ?? "iso";
-  if (format !== "iso" && format !== "epoch" && format !== "epochMs") {
-    throw invalid(
-      "attribute-options",
-      `DatetimeAttribute 'format' must be "iso", "epoch" or "epochMs"`,
-      format,
-    );
-  }
-  return {
-    kind: "datetime",
-    keyType: format === "iso" ? "S" : "N",
-    parse: validDate,
-    serialize(value) {
-      const ms = value.getTime();
-      return format === "iso" ? value.toISOString() : format === "epoch" ? ms / 1000 : ms;
-    },
-    deserialize(value) {
-      if (format === "iso") {
-        if (typeof value !== "string") {
-          throw invalid("type", "must be stored as ISO-8601 text", value);
+export const DatetimeAttribute: KeyAttributeFactory<Date, DatetimeAttributeOptions> =
+  /* @__PURE__ */ keyFactory<
+    Date,
+    DatetimeAttributeOptions
+  >((options) => {
+    const format = options.format ?? "iso";
+    if (format !== "iso" && format !== "epoch" && format !== "epochMs") {
+      throw invalid(
+        "attribute-options",
+        `DatetimeAttribute 'format' must be "iso", "epoch" or "epochMs"`,
+        format,
+      );
+    }
+    return {
+      kind: "datetime",
+      keyType: format === "iso" ? "S" : "N",
+      parse: validDate,
+      serialize(value) {
+        const ms = value.getTime();
+        return format === "iso" ? value.toISOString() : format === "epoch" ? ms / 1000 : ms;
+      },
+      deserialize(value) {
+        if (format === "iso") {
+          if (typeof value !== "string") {
+            throw invalid("type", "must be stored as ISO-8601 text", value);
+          }
+          const date = new Date(value);
+          if (Number.isNaN(date.getTime())) {
+            throw invalid("date", "must be a valid ISO-8601 date", value);
+          }
+          return date;
         }
-        const date = new Date(value);
-        if (Number.isNaN(date.getTime())) {
-          throw invalid("date", "must be a valid ISO-8601 date", value);
-        }
-        return date;
-      }
-      const n = toNumber(value);
-      if (!Number.isFinite(n)) throw invalid("date", "must be stored as an epoch number", value);
-      return validDate(new Date(format === "epoch" ? Math.round(n * 1000) : n));
-    },
-  };
-});
+        const n = toNumber(value);
+        if (!Number.isFinite(n)) throw invalid("date", "must be stored as an epoch number", value);
+        return validDate(new Date(format === "epoch" ? Math.round(n * 1000) : n));
+      },
+    };
+  });
 
 /**
  * A time-to-live attribute: a `Date` stored as whole epoch seconds (`N`), the form DynamoDB's
@@ -637,7 +647,7 @@ export const DatetimeAttribute: KeyAttributeFactory<Date, DatetimeAttributeOptio
  * const expiresAt = TTLAttribute({ default: () => new Date(Date.now() + 86_400_000) });
  * ```
  */
-export const TTLAttribute: ValueAttributeFactory<Date> = valueFactory<Date>({
+export const TTLAttribute: ValueAttributeFactory<Date> = /* @__PURE__ */ valueFactory<Date>({
   kind: "TTL",
   parse: validDate,
   serialize: (value) => Math.floor(value.getTime() / 1000),
