@@ -8,7 +8,7 @@ import type { Backend } from "./backends/backend.ts";
 import { getDefaultBackend } from "./backends/default.ts";
 import { type Credentials, HttpBackend } from "./backends/http.ts";
 import { runGet } from "./batch/get.ts";
-import { prepareKeys } from "./batch/get.ts";
+import { marshallKeys, prepareKeys } from "./batch/get.ts";
 import { registerHost } from "./batch/host.ts";
 import {
   extractKey,
@@ -560,12 +560,12 @@ export class DynamoDBClient {
     options: BatchGetOptions = {},
   ): Promise<T[]> {
     // Marshal first: bad input fails before any request, the schema lookup included.
-    prepareKeys(keys, undefined);
+    const wires = marshallKeys(keys);
     return await this.#run("batchGet", table, options, async (metrics, ctx) => {
       const schema = options.keySchema
         ? resolveKeySchema(options.keySchema)
         : await this.#keySchema(table, options.signal);
-      const ops = prepareKeys(keys, schema);
+      const ops = prepareKeys(keys, wires, schema);
       const outcome = await runGet(ctx, table, ops, metrics, schema, {
         consistentRead: options.consistentRead,
         projection: options.projection,

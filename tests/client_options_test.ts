@@ -8,9 +8,17 @@ import { tableName } from "./_helpers.ts";
 const server = await startDynalite();
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
-function targetOf(init?: RequestInit, input?: Request | URL | string): string {
-  const headers = new Headers(input instanceof Request ? input.headers : init?.headers);
-  return headers.get("x-amz-target") ?? "";
+/** The headers of what a custom fetch was handed (a Request, or a URL and an init). */
+function headersOf(input: Request | URL | string, init?: RequestInit): Headers {
+  return new Headers(input instanceof Request ? input.headers : init?.headers);
+}
+
+function targetOf(input: Request | URL | string, init?: RequestInit): string {
+  return headersOf(input, init).get("x-amz-target") ?? "";
+}
+
+async function bodyOf(input: Request | URL | string, init?: RequestInit): Promise<unknown> {
+  return input instanceof Request ? await input.json() : JSON.parse(String(init?.body));
 }
 
 Deno.test("a custom fetch carries every signed request", async () => {
@@ -20,13 +28,13 @@ Deno.test("a custom fetch carries every signed request", async () => {
     region: "eu-west-1",
     credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: SECRET },
     fetch: (input, init) => {
-      const request = input as Request;
-      seen.push(targetOf(init, request));
+      const headers = headersOf(input, init);
+      seen.push(targetOf(input, init));
       assert.match(
-        request.headers.get("authorization") ?? "",
+        headers.get("authorization") ?? "",
         /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/dynamodb\/aws4_request/,
       );
-      assert.equal(request.headers.get("content-type"), "application/x-amz-json-1.0");
+      assert.equal(headers.get("content-type"), "application/x-amz-json-1.0");
       return fetch(input, init);
     },
   });
@@ -61,7 +69,7 @@ Deno.test("region, credentials and endpoint come from the environment", async ()
     Deno.env.set("AWS_ENDPOINT_URL_DYNAMODB", server.endpoint);
     const client = new DynamoDBClient({
       fetch: (input, init) => {
-        authorization = (input as Request).headers.get("authorization") ?? "";
+        authorization = headersOf(input, init).get("authorization") ?? "";
         return fetch(input, init);
       },
     });
@@ -81,8 +89,8 @@ Deno.test("a server without DescribeTable still gets correct batch writes", asyn
     endpoint: "https://dynamodb.test.invalid",
     region: "us-east-1",
     credentials: { accessKeyId: "AKID", secretAccessKey: SECRET },
-    fetch: (input) => {
-      const target = targetOf(undefined, input as Request);
+    fetch: (input, init) => {
+      const target = targetOf(input, init);
       targets.push(target);
       if (target.endsWith("BatchWriteItem")) {
         return Promise.resolve(new Response(JSON.stringify({ UnprocessedItems: {} })));
@@ -118,10 +126,9 @@ Deno.test("a key schema given per call saves the DescribeTable and still dedupes
     endpoint: "https://dynamodb.test.invalid",
     region: "us-east-1",
     credentials: { accessKeyId: "AKID", secretAccessKey: SECRET },
-    fetch: async (input) => {
-      const request = input as Request;
-      targets.push(targetOf(undefined, request));
-      bodies.push(await request.json());
+    fetch: async (input, init) => {
+      targets.push(targetOf(input, init));
+      bodies.push(await bodyOf(input, init) as (typeof bodies)[number]);
       return new Response(JSON.stringify({ UnprocessedItems: {} }));
     },
   });

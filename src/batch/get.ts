@@ -9,7 +9,7 @@ import type { OperationMetrics, Progress } from "../metrics.ts";
 import { backoffDelay, delay } from "../retry.ts";
 import { unmarshall, type UnmarshallOptions } from "../wire/marshall.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
-import { canonicalJson, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
+import { canonicalJson, extractKey, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
 import { type EngineContext, isRetryable, runPool, sendOnce } from "./request.ts";
 
 /** DynamoDB's limit of keys in one BatchGetItem request. */
@@ -39,17 +39,36 @@ export interface GetRunOptions {
   onProgress?: (progress: Progress) => void;
 }
 
-/** Marshals, checks and dedupes keys. Throws {@linkcode ValidationError} naming the key. */
-export function prepareKeys(keys: Key[], schema: ResolvedKeySchema | undefined): GetOp[] {
+/** Marshals every key; throws {@linkcode ValidationError} naming the first bad one. */
+export function marshallKeys(keys: Key[]): AttributeMap[] {
+  const wires: AttributeMap[] = new Array(keys.length);
+  for (let index = 0; index < keys.length; index++) {
+    wires[index] = marshallKey(keys[index], index, undefined);
+  }
+  return wires;
+}
+
+/**
+ * Checks marshalled keys against the schema (when known) and keeps each distinct key once.
+ * Throws {@linkcode ValidationError} naming the key.
+ */
+export function prepareKeys(
+  keys: Key[],
+  wires: AttributeMap[],
+  schema: ResolvedKeySchema | undefined,
+): GetOp[] {
   const ops: GetOp[] = [];
   const seen = new Set<string>();
   for (let index = 0; index < keys.length; index++) {
-    const key = keys[index];
-    const wire = marshallKey(key, index, schema);
-    const id = schema ? keyId(wire, schema) : canonicalJson(wire);
+    let wire = wires[index];
+    let id: string;
+    if (schema) {
+      wire = extractKey(wire, schema, { label: "key", index }, true);
+      id = keyId(wire, schema);
+    } else id = canonicalJson(wire);
     if (seen.has(id)) continue;
     seen.add(id);
-    ops.push({ original: key, wire, id });
+    ops.push({ original: keys[index], wire, id });
   }
   return ops;
 }

@@ -174,18 +174,22 @@ export function canonicalNumber(n: string): string {
 }
 
 function partId(value: AttributeValue): string {
-  if ("S" in value) return "S" + value.S;
-  if ("N" in value) return "N" + canonicalNumber(value.N);
-  if ("B" in value) return "B" + value.B;
-  return "?" + JSON.stringify(value);
+  if ("S" in value) return value.S;
+  if ("N" in value) return canonicalNumber(value.N);
+  if ("B" in value) return value.B;
+  return JSON.stringify(value);
 }
 
-/** A string that is equal for two keys exactly when DynamoDB sees the same key. */
+/**
+ * A string that is equal for two keys exactly when DynamoDB sees the same key. The keys must
+ * have been checked against `schema` ({@linkcode extractKey}), so each part's type is fixed by
+ * the schema and needs no marker.
+ */
 export function keyId(key: AttributeMap, schema: ResolvedKeySchema): string {
   const hash = partId(key[schema.partitionKey.name]);
   if (!schema.sortKey) return hash;
   // Length-prefix the first part so that no two keys collide.
-  return `${hash.length}:${hash}${partId(key[schema.sortKey.name])}`;
+  return hash.length + ":" + hash + partId(key[schema.sortKey.name]);
 }
 
 /**

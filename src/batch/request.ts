@@ -79,10 +79,17 @@ export async function sendOnce(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let requestSignal = signal;
   let timeout: AbortController | undefined;
+  let forward: (() => void) | undefined;
   if (ctx.requestTimeoutMs > 0) {
-    timeout = new AbortController();
-    timer = setTimeout(() => timeout!.abort(), ctx.requestTimeoutMs);
-    requestSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+    // One controller aborted by the timer or by the caller's signal (cheaper than
+    // AbortSignal.any, which some runtimes make costly per request).
+    const controller = timeout = new AbortController();
+    timer = setTimeout(() => controller.abort(), ctx.requestTimeoutMs);
+    if (signal) {
+      forward = () => controller.abort(signal.reason);
+      signal.addEventListener("abort", forward, { once: true });
+    }
+    requestSignal = controller.signal;
   }
   try {
     const output = await ctx.backend.execute(operation, input, { signal: requestSignal });
@@ -116,6 +123,7 @@ export async function sendOnce(
     throw err;
   } finally {
     if (timer !== undefined) clearTimeout(timer);
+    if (forward) signal!.removeEventListener("abort", forward);
   }
 }
 

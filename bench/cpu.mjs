@@ -1,0 +1,190 @@
+// One contender of the client-CPU benchmark, run as a fresh process under Deno or Node against
+// the stub server. Prints one JSON line: CPU and wall time of the write and get phases.
+//
+//   node bench/cpu.mjs --contender dynobatch|sdk|floor --endpoint URL [--items 100000]
+//   deno run -A bench/cpu.mjs ...
+//
+// All three send the same requests (25 puts or 100 keys each, 4 in flight) after a warm-up.
+
+import process from "node:process";
+import { AwsClient } from "aws4fetch";
+
+function arg(name, fallback) {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+}
+
+const contender = arg("--contender", "dynobatch");
+const endpoint = arg("--endpoint");
+const ITEMS = Number(arg("--items", "100000"));
+const CONCURRENCY = Number(arg("--concurrency", "4"));
+const isDeno = typeof globalThis.Deno !== "undefined";
+const credentials = { accessKeyId: "AKIDBENCHMARK", secretAccessKey: "bench-secret-key" };
+const region = "us-east-1";
+const TABLE = "bench";
+
+function makeItems(count, offset = 0) {
+  return Array.from({ length: count }, (_, n) => {
+    const i = n + offset;
+    return {
+      pk: `USER#${String(i).padStart(8, "0")}`,
+      sk: "PROFILE",
+      name: `Benchmark User ${i}`,
+      email: `user${i}@example.com`,
+      age: 20 + (i % 60),
+      active: i % 3 !== 0,
+    };
+  });
+}
+
+function chunks(list, size) {
+  const out = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+async function pool(count, lanes, worker) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, count) }, async () => {
+      while (next < count) await worker(next++);
+    }),
+  );
+}
+
+// --- dynobatch -------------------------------------------------------------------------------
+async function dynobatch() {
+  const mod = isDeno ? await import("../mod.ts") : await import("../dist/dynobatch.js");
+  const client = new mod.DynamoDBClient({
+    endpoint,
+    region,
+    credentials,
+    concurrency: CONCURRENCY,
+    requestTimeoutMs: Number(arg("--timeout-ms", "30000")),
+  });
+  return {
+    write: (items) => client.batchWrite(TABLE, items),
+    get: async (keys) => (await client.batchGet(TABLE, keys)).length,
+  };
+}
+
+// --- AWS SDK v3 DocumentClient, with the chunk-and-retry loop users write by hand ---------
+async function sdk() {
+  const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+  const { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } = await import(
+    "@aws-sdk/lib-dynamodb"
+  );
+  const doc = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region, credentials, maxAttempts: 10 }),
+  );
+  return {
+    write: (items) =>
+      pool(Math.ceil(items.length / 25), CONCURRENCY, async (c) => {
+        let requests = items.slice(c * 25, c * 25 + 25).map((Item) => ({ PutRequest: { Item } }));
+        while (requests.length) {
+          const out = await doc.send(
+            new BatchWriteCommand({ RequestItems: { [TABLE]: requests } }),
+          );
+          requests = out.UnprocessedItems?.[TABLE] ?? [];
+        }
+      }),
+    get: async (keys) => {
+      let got = 0;
+      await pool(Math.ceil(keys.length / 100), CONCURRENCY, async (c) => {
+        let pending = keys.slice(c * 100, c * 100 + 100);
+        while (pending.length) {
+          const out = await doc.send(
+            new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: pending } } }),
+          );
+          got += out.Responses?.[TABLE]?.length ?? 0;
+          pending = out.UnprocessedKeys?.[TABLE]?.Keys ?? [];
+        }
+      });
+      return got;
+    },
+  };
+}
+
+// --- the floor: aws4fetch sending bodies marshalled before the clock starts ----------------
+function wire(item) {
+  return {
+    pk: { S: item.pk },
+    sk: { S: item.sk },
+    name: { S: item.name },
+    email: { S: item.email },
+    age: { N: String(item.age) },
+    active: { BOOL: item.active },
+  };
+}
+
+async function floor() {
+  const aws = new AwsClient({ ...credentials, service: "dynamodb", region, retries: 0 });
+  const send = async (target, body) => {
+    const res = await aws.fetch(endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": `DynamoDB_20120810.${target}`,
+      },
+      body,
+    });
+    return res.json();
+  };
+  let writeBodies = [];
+  let getBodies = [];
+  return {
+    prepare(items, keys) {
+      writeBodies = chunks(items, 25).map((chunk) =>
+        JSON.stringify({
+          RequestItems: { [TABLE]: chunk.map((i) => ({ PutRequest: { Item: wire(i) } })) },
+        })
+      );
+      getBodies = chunks(keys, 100).map((chunk) =>
+        JSON.stringify({
+          RequestItems: {
+            [TABLE]: { Keys: chunk.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } })) },
+          },
+        })
+      );
+    },
+    write: () =>
+      pool(writeBodies.length, CONCURRENCY, (i) => send("BatchWriteItem", writeBodies[i])),
+    get: async () => {
+      let got = 0;
+      await pool(getBodies.length, CONCURRENCY, async (i) => {
+        const out = await send("BatchGetItem", getBodies[i]);
+        got += out.Responses[TABLE].length;
+      });
+      return got;
+    },
+  };
+}
+
+const runner = await { dynobatch, sdk, floor }[contender]();
+
+async function phase(items) {
+  const keys = items.map(({ pk, sk }) => ({ pk, sk }));
+  runner.prepare?.(items, keys);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await runner.write(items);
+  const cpu1 = process.cpuUsage(cpu0);
+  const t1 = performance.now();
+  const cpu2start = process.cpuUsage();
+  const got = await runner.get(keys);
+  const cpu2 = process.cpuUsage(cpu2start);
+  const t2 = performance.now();
+  if (got !== items.length) throw new Error(`${contender}: read ${got} of ${items.length}`);
+  return {
+    writeCpuMs: (cpu1.user + cpu1.system) / 1000,
+    getCpuMs: (cpu2.user + cpu2.system) / 1000,
+    writeWallMs: t1 - t0,
+    getWallMs: t2 - t1,
+  };
+}
+
+await phase(makeItems(Math.max(2500, Math.floor(ITEMS / 20)), 10_000_000)); // warm-up
+const result = await phase(makeItems(ITEMS));
+console.log(
+  JSON.stringify({ contender, runtime: isDeno ? "deno" : "node", items: ITEMS, ...result }),
+);
