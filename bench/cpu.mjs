@@ -117,7 +117,7 @@ function wire(item) {
   };
 }
 
-async function floor() {
+function floor() {
   const aws = new AwsClient({ ...credentials, service: "dynamodb", region, retries: 0 });
   const send = async (target, body) => {
     const res = await aws.fetch(endpoint, {
