@@ -40,7 +40,9 @@ const sample = () => {
 const sampler = setInterval(sample, 20);
 const start = performance.now();
 {
-  await using batch = new BatchWriter(client, "bench");
+  await using batch = new BatchWriter(client, "bench", {
+    maxBuffered: Number(arg("--max-buffered", "1000")),
+  });
   for (let i = 0; i < ITEMS; i++) {
     await batch.put({
       pk: `USER#${i}`,
