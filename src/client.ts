@@ -562,6 +562,7 @@ export class DynamoDBClient {
     // Marshal first: bad input fails before any request, the schema lookup included.
     const wires = marshallKeys(keys);
     return await this.#run("batchGet", table, options, async (metrics, ctx) => {
+      if (keys.length === 0) return [];
       const schema = options.keySchema
         ? resolveKeySchema(options.keySchema)
         : await this.#keySchema(table, options.signal);
@@ -598,6 +599,7 @@ export class DynamoDBClient {
     for (let i = 0; i < puts.length; i++) ops.push(preparePut(puts[i], i, undefined));
     for (let i = 0; i < deletes.length; i++) ops.push(prepareDelete(deletes[i], i, undefined));
     return await this.#run("batchWrite", table, options, async (metrics, ctx) => {
+      if (ops.length === 0) return metrics;
       const schema = options.keySchema
         ? resolveKeySchema(options.keySchema)
         : await this.#keySchema(table, options.signal);

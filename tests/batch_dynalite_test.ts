@@ -122,6 +122,14 @@ Deno.test("duplicates never fail a batch: gets send each key once, last write wi
   });
 });
 
+Deno.test("empty batches send nothing", async () => {
+  client.resetMetrics();
+  assert.deepEqual(await client.batchGet("no_such_table", []), []);
+  const metrics = await client.batchWrite("no_such_table", [], []);
+  assert.equal(metrics.requests, 0);
+  assert.equal(client.getTotalMetrics().requests, 0);
+});
+
 Deno.test("keys compare by type: number 1 and string '1' are different keys", async () => {
   const table = tableName("numkeys");
   await client.createTable(table, { partitionKey: { name: "id", type: "N" } });
