@@ -2,9 +2,12 @@
 // the stub server. Prints one JSON line: CPU and wall time of the write and get phases.
 //
 //   node bench/cpu.mjs --contender dynobatch|sdk|floor --endpoint URL [--items 100000]
+//     [--concurrency 4] [--warmup N] [--phases write,get]
 //   deno run -A bench/cpu.mjs ...
 //
-// All three send the same requests (25 puts or 100 keys each, 4 in flight) after a warm-up.
+// All three send the same requests (25 puts or 100 keys each, 4 in flight) after a warm-up
+// (5% of the items unless --warmup says otherwise). The runner also uses it against dynalite
+// (wall time) and against the stub with a fixed latency (throughput by concurrency).
 
 import process from "node:process";
 import { AwsClient } from "aws4fetch";
@@ -18,6 +21,8 @@ const contender = arg("--contender", "dynobatch");
 const endpoint = arg("--endpoint");
 const ITEMS = Number(arg("--items", "100000"));
 const CONCURRENCY = Number(arg("--concurrency", "4"));
+const WARMUP = Number(arg("--warmup", String(Math.max(2500, Math.floor(ITEMS / 20)))));
+const PHASES = arg("--phases", "write,get").split(",");
 const isDeno = typeof globalThis.Deno !== "undefined";
 const credentials = { accessKeyId: "AKIDBENCHMARK", secretAccessKey: "bench-secret-key" };
 const region = "us-east-1";
@@ -165,25 +170,28 @@ const runner = await { dynobatch, sdk, floor }[contender]();
 async function phase(items) {
   const keys = items.map(({ pk, sk }) => ({ pk, sk }));
   runner.prepare?.(items, keys);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await runner.write(items);
-  const cpu1 = process.cpuUsage(cpu0);
-  const t1 = performance.now();
-  const cpu2start = process.cpuUsage();
-  const got = await runner.get(keys);
-  const cpu2 = process.cpuUsage(cpu2start);
-  const t2 = performance.now();
-  if (got !== items.length) throw new Error(`${contender}: read ${got} of ${items.length}`);
-  return {
-    writeCpuMs: (cpu1.user + cpu1.system) / 1000,
-    getCpuMs: (cpu2.user + cpu2.system) / 1000,
-    writeWallMs: t1 - t0,
-    getWallMs: t2 - t1,
-  };
+  const result = {};
+  if (PHASES.includes("write")) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await runner.write(items);
+    const cpu = process.cpuUsage(cpu0);
+    result.writeCpuMs = (cpu.user + cpu.system) / 1000;
+    result.writeWallMs = performance.now() - t0;
+  }
+  if (PHASES.includes("get")) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const got = await runner.get(keys);
+    const cpu = process.cpuUsage(cpu0);
+    result.getCpuMs = (cpu.user + cpu.system) / 1000;
+    result.getWallMs = performance.now() - t0;
+    if (got !== items.length) throw new Error(`${contender}: read ${got} of ${items.length}`);
+  }
+  return result;
 }
 
-await phase(makeItems(Math.max(2500, Math.floor(ITEMS / 20)), 10_000_000)); // warm-up
+if (WARMUP > 0) await phase(makeItems(WARMUP, 10_000_000));
 const result = await phase(makeItems(ITEMS));
 console.log(
   JSON.stringify({ contender, runtime: isDeno ? "deno" : "node", items: ITEMS, ...result }),

@@ -1,53 +1,137 @@
 /**
- * Runs every benchmark in one go and prints a markdown report; `--write` also stores it in
- * BENCHMARKS.md. Never part of the tests.
+ * Runs every benchmark in one go and prints a markdown table; with `--write`, also puts the
+ * table into BENCHMARKS.md between its result markers.
  *
- *   deno task bench            # full run (100,000-item CPU runs, 1,000,000-item memory run)
- *   deno task bench --quick    # small sizes, for a smoke check
- *   deno task bench --write    # full run, then rewrite BENCHMARKS.md
+ *   deno task bench [--quick] [--write] [--rounds N]
+ *
+ * 1. Client CPU per item: a batch write and a batch get against a stub DynamoDB (its own
+ *    process, instant canned answers), for dynobatch, the AWS SDK v3 DocumentClient and the
+ *    floor (aws4fetch sending pre-marshalled bodies), each in a fresh Deno and Node process.
+ * 2. Latency-bound throughput: the stub waits 20 ms per request; concurrency 1, 4 and 16.
+ * 3. Memory: peak RSS growth while 1,000,000 items stream through `await batch.put(x)`.
+ * 4. Throughput against dynalite, dynobatch beside the SDK.
+ * 5. Bundle sizes (esbuild, minified, gzipped).
+ * 6. Cold start: a fresh process that imports, creates a client and completes one putItem.
+ *
+ * Every child process has a time limit; servers are stopped when the run ends.
+ *
+ * @module
  */
 
-import { gzipSync } from "node:zlib";
-import * as esbuild from "esbuild";
-import { DynamoDBClient } from "../mod.ts";
+const QUICK = Deno.args.includes("--quick");
+const WRITE = Deno.args.includes("--write");
+const ROUNDS = numberArg("--rounds", QUICK ? 1 : 3);
+const CPU_ITEMS = QUICK ? 10_000 : 100_000;
+const MEMORY_ITEMS = QUICK ? 100_000 : 1_000_000;
+const DYNALITE_ITEMS = QUICK ? 2_000 : 10_000;
+const LATENCY_MS = 20;
+const COLD_RUNS = QUICK ? 1 : 5;
 
-const quick = Deno.args.includes("--quick");
-const write = Deno.args.includes("--write");
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url);
+const path = (p: string) => new URL(p, ROOT).pathname;
 const DENO = Deno.execPath();
-const CPU_ITEMS = quick ? 10_000 : 100_000;
-const MEMORY_ITEMS = quick ? 100_000 : 1_000_000;
-const REAL_ITEMS = quick ? 2_000 : 10_000;
-const COLD_RUNS = quick ? 3 : 7;
+const NODE = "node";
+const CHILD_TIMEOUT_MS = 240_000;
 
+function numberArg(name: string, fallback: number): number {
+  const at = Deno.args.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(Deno.args[at + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`'${name}' must be a positive integer: current value is ${value}`);
+  }
+  return value;
+}
+
+type Runtime = "deno" | "node";
+
+function command(
+  runtime: Runtime,
+  script: string,
+  args: string[],
+  flags: string[] = [],
+): [string, string[]] {
+  return runtime === "deno"
+    ? [DENO, ["run", "-A", "--quiet", ...flags, path(script), ...args]]
+    : [NODE, ["--no-warnings", path(script), ...args]];
+}
+
+/** Runs a child to completion (killed after the time limit) and returns its stdout. */
+async function runText(
+  runtime: Runtime,
+  script: string,
+  args: string[],
+  flags: string[] = [],
+): Promise<string> {
+  const [bin, argv] = command(runtime, script, args, flags);
+  const child = new Deno.Command(bin, {
+    args: argv,
+    cwd: path("."),
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
+  try {
+    const { code, stdout, stderr } = await child.output();
+    if (code !== 0) {
+      throw new Error(
+        `${runtime} ${script} ${args.join(" ")} exited with ${code}:\n${
+          new TextDecoder().decode(stderr).slice(-2000)
+        }`,
+      );
+    }
+    return new TextDecoder().decode(stdout).trim();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs a child like {@linkcode runText} and parses its last line as JSON. */
+async function runJson<T>(
+  runtime: Runtime,
+  script: string,
+  args: string[],
+  flags: string[] = [],
+): Promise<T> {
+  const out = await runText(runtime, script, args, flags);
+  return JSON.parse(out.slice(out.lastIndexOf("\n") + 1)) as T;
+}
+
+/** A server child that prints `{"port": N}` when ready and stops when its stdin closes. */
 interface Server {
   endpoint: string;
   stop(): Promise<void>;
 }
 
-async function startStub(latencyMs: number): Promise<Server> {
-  const child = new Deno.Command("node", {
-    args: [`${ROOT}bench/stub_server.mjs`, "--latency-ms", String(latencyMs)],
+async function startStub(latencyMs = 0): Promise<Server> {
+  const child = new Deno.Command(NODE, {
+    args: [path("bench/stub_server.mjs"), "--latency-ms", String(latencyMs)],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the stub server did not start");
-    text += value;
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the stub server exited before listening");
+      text += value;
+    }
+  } finally {
+    clearTimeout(timer);
   }
   reader.releaseLock();
-  const { port } = JSON.parse(text.split("\n")[0]);
+  child.stdout.cancel().catch(() => {});
+  const { port } = JSON.parse(text.trim()) as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stop: async () => {
-      await child.stdin.close();
-      child.kill();
+      await child.stdin.close().catch(() => {});
+      child.kill("SIGTERM");
       await child.status;
-      await child.stdout.cancel().catch(() => {});
     },
   };
 }
@@ -56,8 +140,17 @@ async function startDynalite(): Promise<Server> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  const child = new Deno.Command("node", {
-    args: [`${ROOT}node_modules/dynalite/cli.js`, "--host", "127.0.0.1", "--port", String(port)],
+  const child = new Deno.Command(NODE, {
+    args: [
+      path("node_modules/dynalite/cli.js"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--createTableMs",
+      "0",
+    ],
+    stdin: "null",
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -67,116 +160,98 @@ async function startDynalite(): Promise<Server> {
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error("dynalite did not start");
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error("dynalite did not start within 15 s");
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stop: async () => {
-      child.kill();
+      child.kill("SIGTERM");
       await child.status;
     },
   };
 }
 
-async function run(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, cwd: ROOT, stdout: "piped", stderr: "piped" })
-    .output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr)}`);
-  }
-  return text;
-}
-
-function lastJson<T>(text: string): T {
-  const lines = text.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as T;
-}
-
-function runtimeArgs(runtime: string, script: string, args: string[]): [string, string[]] {
-  return runtime === "deno"
-    ? [DENO, ["run", "-A", `${ROOT}${script}`, ...args]]
-    : ["node", [`${ROOT}${script}`, ...args]];
-}
-
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fixed = (n: number, digits = 1) => n.toFixed(digits);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-const report: string[] = [];
-const say = (line = "") => {
-  report.push(line);
-  console.log(line);
-};
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+function log(message: string) {
+  console.error(`[bench] ${message}`);
+}
 
-// The Node contenders import the esbuild bundle of mod.ts.
-await run("node", [`${ROOT}scripts/bundle.mjs`]);
+// ---------------------------------------------------------------------------------------------
 
-say(
-  `Machine: ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${
-    (await run("node", ["--version"])).trim()
-  }${quick ? " (quick mode: small sizes)" : ""}.`,
-);
-say();
-
-// 1. Client CPU per item ----------------------------------------------------------------------
 interface CpuResult {
-  contender: string;
-  runtime: string;
   writeCpuMs: number;
   getCpuMs: number;
+  writeWallMs: number;
+  getWallMs: number;
 }
-{
-  const stub = await startStub(0);
-  say(`## 1. Client CPU per 1,000 items (${fmt(CPU_ITEMS)}-item batch write and batch get)`);
-  say();
-  say("Stub server in another process answering at once; 4 requests in flight; CPU time of the");
-  say("client process only (user + system), after a warm-up; median of 3 fresh processes.");
-  say();
-  say("| runtime | contender | write ms/1k | get ms/1k | write vs floor | get vs floor |");
-  say("| --- | --- | ---: | ---: | ---: | ---: |");
-  for (const runtime of ["deno", "node"]) {
-    const results: Record<string, CpuResult> = {};
-    for (const contender of ["floor", "dynobatch", "sdk"]) {
-      const runs: CpuResult[] = [];
-      for (let r = 0; r < 3; r++) {
-        const [cmd, args] = runtimeArgs(runtime, "bench/cpu.mjs", [
+
+const CONTENDERS = ["floor", "dynobatch", "sdk"] as const;
+type Contender = typeof CONTENDERS[number];
+
+async function cpuBench(endpoint: string) {
+  const results: Record<string, { write: number[]; get: number[] }> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const runtime of ["deno", "node"] as const) {
+      // Interleaved, so that a busy moment on the machine does not land on one contender.
+      for (const contender of CONTENDERS) {
+        log(`cpu ${runtime} ${contender} round ${round + 1}/${ROUNDS}`);
+        const r = await runJson<CpuResult>(runtime, "bench/cpu.mjs", [
           "--contender",
           contender,
           "--endpoint",
-          stub.endpoint,
+          endpoint,
           "--items",
           String(CPU_ITEMS),
         ]);
-        runs.push(lastJson<CpuResult>(await run(cmd, args)));
+        const entry = results[`${runtime}/${contender}`] ??= { write: [], get: [] };
+        entry.write.push((r.writeCpuMs / CPU_ITEMS) * 1000);
+        entry.get.push((r.getCpuMs / CPU_ITEMS) * 1000);
       }
-      const median = (pick: (r: CpuResult) => number) =>
-        runs.map(pick).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-      results[contender] = {
-        contender,
-        runtime,
-        writeCpuMs: median((r) => r.writeCpuMs),
-        getCpuMs: median((r) => r.getCpuMs),
-      };
     }
-    const floor = results.floor;
-    for (const contender of ["floor", "dynobatch", "sdk"]) {
-      const r = results[contender];
-      const label = contender === "floor"
-        ? "floor: aws4fetch, bodies pre-marshalled"
-        : contender === "sdk"
-        ? "AWS SDK v3 DocumentClient + hand-written loop"
-        : "dynobatch";
-      say(
-        `| ${runtime} | ${label} | ${fmt(r.writeCpuMs / (CPU_ITEMS / 1000), 1)} | ${
-          fmt(r.getCpuMs / (CPU_ITEMS / 1000), 1)
-        } | ${ratio(r.writeCpuMs, floor.writeCpuMs)} | ${ratio(r.getCpuMs, floor.getCpuMs)} |`,
+  }
+  const lines = [
+    `### 1. Client CPU per 1,000 items (${int(CPU_ITEMS)} items, 6 attributes, ~200 B; ` +
+    `concurrency 4; median of ${ROUNDS} fresh processes)`,
+    "",
+    "| runtime | contender | write CPU ms / 1k | vs floor | get CPU ms / 1k | vs floor |",
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+  ];
+  const summary: Record<string, number> = {};
+  for (const runtime of ["deno", "node"]) {
+    const floor = results[`${runtime}/floor`];
+    const fw = median(floor.write);
+    const fg = median(floor.get);
+    for (const contender of CONTENDERS) {
+      const r = results[`${runtime}/${contender}`];
+      const w = median(r.write);
+      const g = median(r.get);
+      summary[`${runtime}/${contender}/write`] = w / fw;
+      summary[`${runtime}/${contender}/get`] = g / fg;
+      lines.push(
+        `| ${runtime} | ${label(contender)} | ${fixed(w)} | ${ratio(w, fw)} | ${fixed(g)} | ${
+          ratio(g, fg)
+        } |`,
       );
     }
   }
-  say();
-  await stub.stop();
+  return { lines, summary };
+}
+
+function label(contender: Contender): string {
+  return {
+    floor: "floor (aws4fetch, pre-marshalled)",
+    dynobatch: "dynobatch",
+    sdk: "AWS SDK v3 DocumentClient",
+  }[contender];
 }
 
 /** Milliseconds for `requests` unsigned POSTs of a 25-item body, `lanes` at a time. */
@@ -204,216 +279,279 @@ async function bareFetch(endpoint: string, lanes: number, requests: number): Pro
   return performance.now() - start;
 }
 
-// 2. Latency-bound throughput ------------------------------------------------------------------
-{
-  const stub = await startStub(20);
-  say("## 2. Latency-bound throughput (stub adds 20 ms per request)");
-  say();
-  say("The measured ceiling is bare `fetch` sending the same number of pre-built bodies to the");
-  say("same stub with the same concurrency: the stub's own delay is a little over 20 ms.");
-  say();
-  say(
-    "| concurrency | items | dynobatch items/s | ceiling c x 25 / 20 ms | share | bare fetch items/s | share |",
-  );
-  say("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const concurrency of [1, 4, 16]) {
-    const client = new DynamoDBClient({
-      endpoint: stub.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "AKIDBENCHMARK", secretAccessKey: "bench-secret-key" },
-      concurrency,
-      keySchemas: { bench: { partitionKey: "pk", sortKey: "sk" } },
-    });
-    const warm = Array.from({ length: 25 * concurrency }, (_, i) => ({ pk: `W${i}`, sk: "P" }));
-    await client.batchWrite("bench", warm);
-    const count = 25 * concurrency * (quick ? 10 : 40);
-    const items = Array.from({ length: count }, (_, i) => ({ pk: `U${i}`, sk: "P", n: i }));
-    const start = performance.now();
-    await client.batchWrite("bench", items);
-    const perSecond = count / ((performance.now() - start) / 1000);
-    const ceiling = concurrency * 25 / 0.02;
-    const bare = await bareFetch(stub.endpoint, concurrency, count / 25);
-    const bareItems = count / (bare / 1000);
-    say(
-      `| ${concurrency} | ${fmt(count)} | ${fmt(perSecond)} | ${fmt(ceiling)} | ${
-        (100 * perSecond / ceiling).toFixed(1)
-      }% | ${fmt(bareItems)} | ${(100 * perSecond / bareItems).toFixed(1)}% |`,
-    );
+async function latencyBench() {
+  const stub = await startStub(LATENCY_MS);
+  const lines = [
+    `### 2. Latency-bound throughput (stub answers after ${LATENCY_MS} ms; dynobatch batchWrite, Deno)`,
+    "",
+    "The last columns send the same number of pre-built bodies with bare `fetch` (no signing,",
+    "no client) at the same concurrency: what the stub and the network stack allow.",
+    "",
+    "| concurrency | items | dynobatch items/s | ceiling c × 25 / 20 ms | of ceiling | bare fetch items/s | of bare fetch |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const shares: number[] = [];
+  try {
+    for (const concurrency of [1, 4, 16]) {
+      const requests = QUICK ? 20 : 80;
+      const items = concurrency * 25 * requests;
+      log(`latency concurrency ${concurrency}`);
+      const r = await runJson<CpuResult>("deno", "bench/cpu.mjs", [
+        "--contender",
+        "dynobatch",
+        "--endpoint",
+        stub.endpoint,
+        "--items",
+        String(items),
+        "--warmup",
+        String(concurrency * 25 * 5),
+        "--concurrency",
+        String(concurrency),
+        "--phases",
+        "write",
+      ]);
+      const rate = items / (r.writeWallMs / 1000);
+      const ceiling = concurrency * 25 / (LATENCY_MS / 1000);
+      shares.push(rate / ceiling);
+      const bare = items / ((await bareFetch(stub.endpoint, concurrency, items / 25)) / 1000);
+      lines.push(
+        `| ${concurrency} | ${int(items)} | ${int(rate)} | ${int(ceiling)} | ${
+          fixed(100 * rate / ceiling)
+        }% | ${int(bare)} | ${fixed(100 * rate / bare)}% |`,
+      );
+    }
+  } finally {
+    await stub.stop();
   }
-  say();
-  await stub.stop();
+  return { lines, worst: Math.min(...shares) };
 }
 
-// 3. Memory ----------------------------------------------------------------------------------------
-{
-  const stub = await startStub(0);
-  const result = lastJson<{
+async function memoryBench(endpoint: string) {
+  log(`memory ${int(MEMORY_ITEMS)} items`);
+  const r = await runJson<{
+    items: number;
+    written: number;
+    baselineMb: number;
     peakGrowthMb: number;
     heapPeakGrowthMb: number;
     retainedMb: number;
-    written: number;
     seconds: number;
-  }>(
-    await run(DENO, [
-      "run",
-      "-A",
-      "--v8-flags=--expose-gc",
-      `${ROOT}bench/memory.ts`,
-      "--endpoint",
-      stub.endpoint,
-      "--items",
-      String(MEMORY_ITEMS),
-    ]),
-  );
-  say(`## 3. Memory: ${fmt(MEMORY_ITEMS)} items through BatchWriter with \`await batch.put(x)\``);
-  say();
-  say(
-    "| items written | peak RSS above baseline | peak JS heap above baseline | heap kept after GC | time |",
-  );
-  say("| ---: | ---: | ---: | ---: | ---: |");
-  say(
-    `| ${fmt(result.written)} | ${fmt(result.peakGrowthMb, 1)} MB | ${
-      fmt(result.heapPeakGrowthMb, 1)
-    } MB | ${fmt(result.retainedMb, 1)} MB | ${fmt(result.seconds, 1)} s |`,
-  );
-  say();
-  await stub.stop();
-}
-
-// 4. Real server ---------------------------------------------------------------------------------
-{
-  const dynalite = await startDynalite();
-  const setup = new DynamoDBClient({ endpoint: dynalite.endpoint, region: "us-east-1" });
-  await setup.createTable("bench", { partitionKey: "pk", sortKey: "sk" });
-  say(`## 4. Real server: dynalite on 127.0.0.1, ${fmt(REAL_ITEMS)} items, 4 in flight (Deno)`);
-  say();
-  say("| contender | batch write items/s | batch get items/s |");
-  say("| --- | ---: | ---: |");
-  const rows: Record<string, { write: number; get: number }> = {};
-  for (const contender of ["dynobatch", "sdk"]) {
-    const r = lastJson<{ writeWallMs: number; getWallMs: number }>(
-      await run(DENO, [
-        "run",
-        "-A",
-        `${ROOT}bench/cpu.mjs`,
-        "--contender",
-        contender,
-        "--endpoint",
-        dynalite.endpoint,
-        "--items",
-        String(REAL_ITEMS),
-      ]),
-    );
-    rows[contender] = {
-      write: REAL_ITEMS / (r.writeWallMs / 1000),
-      get: REAL_ITEMS / (r.getWallMs / 1000),
-    };
-    say(`| ${contender} | ${fmt(rows[contender].write)} | ${fmt(rows[contender].get)} |`);
-  }
-  say(
-    `| dynobatch / SDK | ${ratio(rows.dynobatch.write, rows.sdk.write)} | ${
-      ratio(rows.dynobatch.get, rows.sdk.get)
-    } |`,
-  );
-  say();
-  const backends = await run(DENO, [
-    "run",
-    "-A",
-    `${ROOT}bench/backends.ts`,
-    "--items",
-    String(quick ? 5_000 : 20_000),
-    "--rounds",
-    quick ? "1" : "3",
+  }>("deno", "bench/memory.ts", ["--endpoint", endpoint, "--items", String(MEMORY_ITEMS)], [
+    "--v8-flags=--expose-gc",
   ]);
-  say("Embedded MemoryBackend beside dynalite, through the same client:");
-  say();
-  for (const line of backends.trim().split("\n")) say(line);
-  say();
-  await dynalite.stop();
-}
-
-// 5. Bundle size ---------------------------------------------------------------------------------
-{
-  const size = async (contents: string) => {
-    const result = await esbuild.build({
-      stdin: { contents, resolveDir: ROOT, loader: "ts" },
-      bundle: true,
-      minify: true,
-      format: "esm",
-      platform: "browser",
-      write: false,
-      logLevel: "silent",
-    });
-    const bytes = result.outputFiles[0].contents;
-    return { min: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  if (r.written !== r.items) throw new Error(`memory: wrote ${r.written} of ${r.items}`);
+  return {
+    lines: [
+      `### 3. Memory (${int(r.items)} items through BatchWriter with \`await batch.put(x)\`, Deno)`,
+      "",
+      "| baseline RSS | peak RSS above baseline | peak JS heap above baseline | heap kept after GC | time | items/s |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: |",
+      `| ${fixed(r.baselineMb)} MB | ${fixed(r.peakGrowthMb)} MB | ${
+        fixed(r.heapPeakGrowthMb)
+      } MB | ${fixed(r.retainedMb)} MB | ${fixed(r.seconds)} s | ${int(r.items / r.seconds)} |`,
+    ],
+    growthMb: r.peakGrowthMb,
   };
-  const core = await size(`export { DynamoDBClient, BatchWriter } from "./mod.ts";`);
-  const full = await size(`export * from "./mod.ts";`);
-  const sdk = await size(
-    `export { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-     export { DynamoDBDocumentClient, BatchWriteCommand } from "@aws-sdk/lib-dynamodb";`,
-  );
-  await esbuild.stop();
-  say("## 5. Bundle size (esbuild, minified, gzip -9)");
-  say();
-  say("| bundle | minified | gzipped |");
-  say("| --- | ---: | ---: |");
-  say(
-    `| dynobatch core (DynamoDBClient + BatchWriter, aws4fetch included) | ${
-      fmt(core.min / 1024, 1)
-    } KB | ${fmt(core.gzip / 1024, 1)} KB |`,
-  );
-  say(
-    `| dynobatch, all of mod.ts | ${fmt(full.min / 1024, 1)} KB | ${fmt(full.gzip / 1024, 1)} KB |`,
-  );
-  say(
-    `| AWS SDK v3 DynamoDBClient + DocumentClient + BatchWriteCommand | ${
-      fmt(sdk.min / 1024, 1)
-    } KB | ${fmt(sdk.gzip / 1024, 1)} KB |`,
-  );
-  say(`| core vs SDK | | ${ratio(core.gzip, sdk.gzip)} |`);
-  say();
 }
 
-// 6. Cold start ------------------------------------------------------------------------------------
-{
-  const stub = await startStub(0);
-  say(`## 6. Cold start: fresh process, import, one putItem (median of ${COLD_RUNS})`);
-  say();
-  say("| runtime | dynobatch | AWS SDK v3 | dynobatch / SDK |");
-  say("| --- | ---: | ---: | ---: |");
-  for (const runtime of ["node", "deno"]) {
-    const times: Record<string, number> = {};
-    for (const contender of ["dynobatch", "sdk"]) {
-      const samples: number[] = [];
-      for (let r = 0; r < COLD_RUNS; r++) {
-        const [cmd, args] = runtimeArgs(runtime, "bench/cold_start.mjs", [
+async function dynaliteBench() {
+  const server = await startDynalite();
+  const lines = [
+    `### 4. Real server: dynalite on 127.0.0.1 (${int(DYNALITE_ITEMS)} items, concurrency 4)`,
+    "",
+    "| runtime | contender | batch write items/s | batch get items/s |",
+    "| --- | --- | ---: | ---: |",
+  ];
+  try {
+    await createBenchTable(server.endpoint);
+    for (const runtime of ["deno", "node"] as const) {
+      for (const contender of ["dynobatch", "sdk"] as const) {
+        log(`dynalite ${runtime} ${contender}`);
+        const r = await runJson<CpuResult>(runtime, "bench/cpu.mjs", [
           "--contender",
           contender,
           "--endpoint",
-          stub.endpoint,
+          server.endpoint,
+          "--items",
+          String(DYNALITE_ITEMS),
+          "--warmup",
+          String(QUICK ? 200 : 1000),
         ]);
-        const start = performance.now();
-        await run(cmd, args);
-        samples.push(performance.now() - start);
+        lines.push(
+          `| ${runtime} | ${label(contender)} | ${int(DYNALITE_ITEMS / (r.writeWallMs / 1000))} | ${
+            int(DYNALITE_ITEMS / (r.getWallMs / 1000))
+          } |`,
+        );
       }
-      times[contender] = samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
     }
-    say(
-      `| ${runtime} | ${fmt(times.dynobatch)} ms | ${fmt(times.sdk)} ms | ${
-        ratio(times.dynobatch, times.sdk)
-      } |`,
-    );
+  } finally {
+    await server.stop();
   }
-  say();
-  await stub.stop();
+  log("MemoryBackend beside dynalite (bench/backends.ts)");
+  const out = await runText("deno", "bench/backends.ts", [
+    "--items",
+    String(QUICK ? 2_000 : 10_000),
+    "--rounds",
+    "1",
+  ]);
+  lines.push(
+    "",
+    "The embedded MemoryBackend beside dynalite, through the same client (bench/backends.ts):",
+    "",
+    ...out.split("\n"),
+  );
+  return { lines };
 }
 
-if (write) {
-  const path = `${ROOT}BENCHMARKS.md`;
-  const text = await Deno.readTextFile(path).catch(() => "");
-  const marker = "<!-- results -->";
-  const head = text.includes(marker) ? text.slice(0, text.indexOf(marker)) : "# Benchmarks\n\n";
-  await Deno.writeTextFile(path, `${head}${marker}\n\n${report.join("\n")}\n`);
-  console.log(`wrote ${path}`);
+async function createBenchTable(endpoint: string): Promise<void> {
+  const { DynamoDBClient } = await import("../mod.ts");
+  const client = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDBENCHMARK", secretAccessKey: "bench-secret-key" },
+  });
+  await client.createTable("bench", { partitionKey: "pk", sortKey: "sk" }, {
+    waitTimeoutMs: 30_000,
+  });
+}
+
+interface Size {
+  minBytes: number;
+  gzipBytes: number;
+}
+
+async function bundleBench() {
+  log("bundles (also builds dist/dynobatch.js for the Node contenders)");
+  const r = await runJson<{ core: Size; full: Size; sdk: Size }>(
+    "node",
+    "bench/bundle_size.mjs",
+    [],
+  );
+  const row = (name: string, s: Size) =>
+    `| ${name} | ${kb(s.minBytes)} | ${kb(s.gzipBytes)} | ${ratio(s.gzipBytes, r.sdk.gzipBytes)} |`;
+  return {
+    lines: [
+      "### 5. Bundle size (esbuild, minified; gzip level 9)",
+      "",
+      "| bundle | minified | min + gzip | vs SDK |",
+      "| --- | ---: | ---: | ---: |",
+      row("dynobatch core: `{ DynamoDBClient, BatchWriter }` + aws4fetch", r.core),
+      row("dynobatch: everything in mod.ts", r.full),
+      row("AWS SDK v3: DynamoDBClient + DocumentClient + BatchWriteCommand (browser)", r.sdk),
+    ],
+    coreGzip: r.core.gzipBytes,
+  };
+}
+
+async function coldStartBench(endpoint: string) {
+  const lines = [
+    `### 6. Cold start (fresh process: import, create a client, one putItem; median of ${COLD_RUNS})`,
+    "",
+    "| runtime | contender | process wall ms | ms from time origin to put done |",
+    "| --- | --- | ---: | ---: |",
+  ];
+  for (const runtime of ["deno", "node"] as const) {
+    for (const contender of ["dynobatch", "sdk"] as const) {
+      log(`cold start ${runtime} ${contender}`);
+      const walls: number[] = [];
+      const inside: number[] = [];
+      for (let i = 0; i < COLD_RUNS; i++) {
+        const t0 = performance.now();
+        const r = await runJson<{ inProcessMs: number }>(runtime, "bench/cold_start.mjs", [
+          "--contender",
+          contender,
+          "--endpoint",
+          endpoint,
+        ]);
+        walls.push(performance.now() - t0);
+        inside.push(r.inProcessMs);
+      }
+      lines.push(
+        `| ${runtime} | ${label(contender)} | ${int(median(walls))} | ${int(median(inside))} |`,
+      );
+    }
+  }
+  return { lines };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function machine(): Promise<string> {
+  const cores = navigator.hardwareConcurrency;
+  const node = await new Deno.Command(NODE, { args: ["--version"], stdout: "piped" }).output();
+  const load = await Deno.readTextFile("/proc/loadavg").then(
+    (t) => `, load average before the run ${t.split(" ").slice(0, 3).join(" ")}`,
+    () => "",
+  );
+  return `${cores} cores, Deno ${Deno.version.deno}, Node ${
+    new TextDecoder().decode(node.stdout).trim().replace(/^v/, "")
+  }, ${Deno.build.os}/${Deno.build.arch}${load}`;
+}
+
+const started = performance.now();
+const header = [
+  `Command: \`deno task bench${QUICK ? " --quick" : ""}\` (${
+    new Date().toISOString().slice(0, 10)
+  })`,
+  "",
+  `Machine: ${await machine()}`,
+  "",
+];
+const bundle = await bundleBench();
+const stub = await startStub(0);
+let cpu, memory, cold;
+try {
+  cpu = await cpuBench(stub.endpoint);
+  cold = await coldStartBench(stub.endpoint);
+  memory = await memoryBench(stub.endpoint);
+} finally {
+  await stub.stop();
+}
+const latency = await latencyBench();
+const dynalite = await dynaliteBench();
+
+const s = cpu.summary;
+const check = (ok: boolean) => ok ? "met" : "**missed**";
+const targets = [
+  "### Targets",
+  "",
+  "| target | measured | |",
+  "| --- | --- | --- |",
+  ...(["deno", "node"] as const).flatMap((rt) => [
+    `| ${rt}: write CPU ≤ 1.10x floor | ${fixed(s[`${rt}/dynobatch/write`], 2)}x | ${
+      check(s[`${rt}/dynobatch/write`] <= 1.10)
+    } |`,
+    `| ${rt}: get CPU ≤ 1.25x floor | ${fixed(s[`${rt}/dynobatch/get`], 2)}x | ${
+      check(s[`${rt}/dynobatch/get`] <= 1.25)
+    } |`,
+  ]),
+  `| latency-bound ≥ 95% of ceiling (worst of 1, 4, 16) | ${fixed(100 * latency.worst)}% | ${
+    check(latency.worst >= 0.95)
+  } |`,
+  `| peak RSS growth < 64 MB | ${fixed(memory.growthMb)} MB | ${check(memory.growthMb < 64)} |`,
+  `| core bundle ≤ 8 KB gzipped | ${kb(bundle.coreGzip)} | ${check(bundle.coreGzip <= 8192)} |`,
+];
+const sections = [cpu, latency, memory, dynalite, bundle, cold];
+const table = [
+  ...header,
+  ...sections.flatMap((x) => [...x.lines, ""]),
+  ...targets,
+  "",
+  `Total run time: ${fixed((performance.now() - started) / 1000, 0)} s.`,
+].join("\n");
+console.log(table);
+
+if (WRITE) {
+  const file = path("BENCHMARKS.md");
+  const BEGIN = "<!-- results:begin -->";
+  const END = "<!-- results:end -->";
+  const text = await Deno.readTextFile(file).catch(() => `# Benchmarks\n\n${BEGIN}\n${END}\n`);
+  const a = text.indexOf(BEGIN);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`BENCHMARKS.md lacks the ${BEGIN} / ${END} markers`);
+  await Deno.writeTextFile(
+    file,
+    `${text.slice(0, a + BEGIN.length)}\n\n${table}\n\n${text.slice(b)}`,
+  );
+  log("wrote the table into BENCHMARKS.md");
 }

@@ -4,7 +4,9 @@
 //
 //   node bench/stub_server.mjs [--latency-ms 20]   (prints {"port": N} on stdout when ready)
 
+import { Buffer } from "node:buffer";
 import { createServer } from "node:http";
+import process from "node:process";
 
 const at = process.argv.indexOf("--latency-ms");
 const latencyMs = at >= 0 ? Number(process.argv[at + 1]) : 0;
@@ -64,6 +66,8 @@ function answer(target, body) {
 }
 
 const server = createServer((req, res) => {
+  // The latency counts from the request's arrival, so parsing does not add to it.
+  const arrived = performance.now();
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
@@ -83,7 +87,7 @@ const server = createServer((req, res) => {
       });
       res.end(text);
     };
-    if (latencyMs > 0) setTimeout(send, latencyMs);
+    if (latencyMs > 0) setTimeout(send, Math.max(0, latencyMs - (performance.now() - arrived)));
     else send();
   });
 });
