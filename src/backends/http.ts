@@ -80,6 +80,51 @@ export function decodeError(status: number, body: string, requestId?: string): D
   });
 }
 
+const encoder = new TextEncoder();
+const HMAC = { name: "HMAC", hash: "SHA-256" };
+
+/** The HMAC keys of one backend's signing keys, by `secret,date,region,service`. */
+type KeyCache = Map<string, Promise<CryptoKey>>;
+
+/**
+ * aws4fetch's signer, with one change: the last HMAC of the signature uses a `CryptoKey`
+ * imported once per signing key (once a day) instead of once per request. aws4fetch still
+ * builds the canonical request and the string to sign, and derives the signing key into its
+ * `cache` Map; only the final `importKey` is reused.
+ */
+class ReusingSigner extends AwsV4Signer {
+  constructor(options: ConstructorParameters<typeof AwsV4Signer>[0], readonly keys: KeyCache) {
+    super(options);
+  }
+
+  override async signature(): Promise<string> {
+    const date = this.datetime.slice(0, 8);
+    const id = [this.secretAccessKey, date, this.region, this.service].join();
+    let key = this.keys.get(id);
+    if (!key) {
+      // aws4fetch derives the signing key (four HMACs) and keeps it in `cache` under the same
+      // id; that signature is discarded.
+      key = super.signature().then(() =>
+        crypto.subtle.importKey("raw", this.cache.get(id)!, HMAC, false, ["sign"])
+      );
+      this.keys.set(id, key);
+      key.catch(() => this.keys.delete(id));
+    }
+    const stringToSign = await this.stringToSign();
+    return toHex(await crypto.subtle.sign("HMAC", await key, encoder.encode(stringToSign)));
+  }
+}
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push((i < 16 ? "0" : "") + i.toString(16));
+
+function toHex(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]];
+  return out;
+}
+
 /**
  * Sends operations to DynamoDB (or any compatible endpoint) as signed HTTP requests.
  *
@@ -104,6 +149,7 @@ export class HttpBackend implements Backend {
   #fetch: typeof fetch;
   // aws4fetch keeps the derived signing key here, so it is computed once a day, not per request.
   #cache = new Map<string, ArrayBuffer>();
+  #keys: KeyCache = new Map();
 
   /** Creates an HTTP backend. */
   constructor(options: HttpBackendOptions) {
@@ -128,7 +174,7 @@ export class HttpBackend implements Backend {
     }
     // Signing with aws4fetch's signer directly and handing fetch a URL and init (rather than a
     // Request) saves building and cloning a Request per call.
-    const signed = await new AwsV4Signer({
+    const signed = await new ReusingSigner({
       method: "POST",
       url: this.endpoint,
       headers: {
@@ -142,7 +188,7 @@ export class HttpBackend implements Backend {
       service: "dynamodb",
       region: this.region,
       cache: this.#cache,
-    }).sign();
+    }, this.#keys).sign();
     let response: Response;
     try {
       response = await this.#fetch(signed.url, {
