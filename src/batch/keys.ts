@@ -93,7 +93,13 @@ function checkPart(
       { index: where.index, path: part.name, rule: "key-missing" },
     );
   }
-  const actual = Object.keys(value)[0];
+  // The type tag is the value's first own key; for-in finds it without allocating an array.
+  let actual: string | undefined;
+  for (const tag in value) {
+    actual = tag;
+    break;
+  }
+  if (actual !== undefined && !Object.hasOwn(value, actual)) actual = Object.keys(value)[0];
   if (actual !== part.type) {
     throw new ValidationError(
       `${where.label} ${where.index}: key attribute '${part.name}' must be of type ${part.type}: current value has type ${actual}`,
@@ -136,6 +142,8 @@ export function extractKey(
         );
       }
     }
+    // Nothing but the key attributes: the map already is the key.
+    return map;
   }
   return key;
 }
