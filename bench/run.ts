@@ -303,8 +303,9 @@ async function latencyBench() {
         stub.endpoint,
         "--items",
         String(items),
+        // Enough requests for the JIT to settle: a fresh process is slow for its first few.
         "--warmup",
-        String(concurrency * 25 * 5),
+        String(concurrency * 25 * 20),
         "--concurrency",
         String(concurrency),
         "--phases",
