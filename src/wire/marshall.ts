@@ -15,6 +15,7 @@ import {
 } from "./_decimal.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { NumberValue } from "./number.ts";
+import { show } from "./_show.ts";
 import type { AttributeMap, AttributeValue, Item, NativeValue, SetMember } from "./types.ts";
 
 /** The deepest nesting of maps and lists DynamoDB stores in one attribute. */
@@ -196,31 +197,6 @@ function validationError(
     `${where}${subject} ${fault.problem}: current value is ${show(fault.value)}`,
     { path: path === "" ? undefined : path, index, rule: fault.rule, value: fault.value },
   );
-}
-
-function show(value: unknown): string {
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
-    case "bigint":
-      return `${value}n`;
-    case "number":
-      return Object.is(value, -0) ? "-0" : String(value);
-    case "function":
-      return `function ${value.name || "(anonymous)"}`;
-    case "symbol":
-      return value.toString();
-    case "object": {
-      if (value === null) return "null";
-      if (value instanceof NumberValue) return `NumberValue(${value.value})`;
-      if (Array.isArray(value)) return `an array of ${value.length}`;
-      if (value instanceof Set) return `a Set of ${value.size}`;
-      const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-      return typeof name === "string" && name !== "" ? `an instance of ${name}` : "an object";
-    }
-    default:
-      return String(value);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
