@@ -820,20 +820,8 @@ export class TableEngine {
       input.RequestItems,
       "com.amazonaws.dynamodb.v20120810.KeysAndAttributes",
     );
-    c.notNull(requestItems, "requestItems");
-    const tables = requestItems ? Object.keys(requestItems) : [];
+    const tables = checkRequestTables(c, requestItems);
     if (requestItems) {
-      c.check(
-        tables.length >= 1,
-        requestItems,
-        "requestItems",
-        "Member must have length greater than or equal to 1",
-      );
-      for (const table of tables) {
-        if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(table)) {
-          c.check(false, requestItems, "requestItems", TABLE_NAME_MAP_KEYS);
-        }
-      }
       for (const table of tables) {
         const entry = requestItems[table];
         if (!isObject(entry)) {
@@ -982,20 +970,8 @@ export class TableEngine {
       input.RequestItems,
       "java.util.List<com.amazonaws.dynamodb.v20120810.WriteRequest>",
     );
-    c.notNull(requestItems, "requestItems");
-    const tables = requestItems ? Object.keys(requestItems) : [];
+    const tables = checkRequestTables(c, requestItems);
     if (requestItems) {
-      c.check(
-        tables.length >= 1,
-        requestItems,
-        "requestItems",
-        "Member must have length greater than or equal to 1",
-      );
-      for (const table of tables) {
-        if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(table)) {
-          c.check(false, requestItems, "requestItems", TABLE_NAME_MAP_KEYS);
-        }
-      }
       for (const table of tables) {
         const list = optionalList(requestItems[table]) as unknown[];
         if (list.length < 1 || list.length > 25) {
@@ -1211,4 +1187,26 @@ export class TableEngine {
       return output;
     });
   }
+}
+
+/** The tables of a batch request's RequestItems, checked as DynamoDB checks them. */
+function checkRequestTables(
+  c: Constraints,
+  requestItems: Record<string, unknown> | undefined,
+): string[] {
+  c.notNull(requestItems, "requestItems");
+  if (!requestItems) return [];
+  const tables = Object.keys(requestItems);
+  c.check(
+    tables.length >= 1,
+    requestItems,
+    "requestItems",
+    "Member must have length greater than or equal to 1",
+  );
+  for (const table of tables) {
+    if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(table)) {
+      c.check(false, requestItems, "requestItems", TABLE_NAME_MAP_KEYS);
+    }
+  }
+  return tables;
 }
