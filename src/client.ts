@@ -142,6 +142,16 @@ export interface CreateTableOptions extends RequestOptions {
   waitTimeoutMs?: number;
 }
 
+/** What a client has learned about the tables of one backend. */
+interface SchemaState {
+  /** Key schemas read with DescribeTable or set by createTable. */
+  known: Map<string, ResolvedKeySchema>;
+  /** DescribeTable calls under way. */
+  loads: Map<string, Promise<ResolvedKeySchema | undefined>>;
+  /** Tables whose schema cannot be read (no permission, no DescribeTable). */
+  unknown: Set<string>;
+}
+
 const now: () => number = typeof performance !== "undefined"
   ? () => performance.now()
   : () => Date.now();
@@ -181,9 +191,10 @@ export class DynamoDBClient {
   #httpBackend: HttpBackend | undefined;
   #retry: ResolvedRetryOptions;
   #concurrency: number;
-  #schemas = new Map<string, ResolvedKeySchema>();
-  #schemaLoads = new Map<string, Promise<ResolvedKeySchema | undefined>>();
-  #schemaUnknown = new Set<string>();
+  #explicitSchemas = new Map<string, ResolvedKeySchema>();
+  // Learned schemas belong to a backend: a default backend swapped between tests may hold a
+  // table of the same name with another schema.
+  #schemaStates = new WeakMap<Backend, SchemaState>();
   #metrics = new MetricsRecorder();
 
   /** Creates a client; see {@linkcode DynamoDBClientOptions}. */
@@ -194,12 +205,12 @@ export class DynamoDBClient {
     if (options.backend) this.#fixedBackend = options.backend;
     else if (options.endpoint || options.credentials) this.#fixedBackend = this.#http();
     for (const [table, schema] of Object.entries(options.keySchemas ?? {})) {
-      this.#schemas.set(table, resolveKeySchema(schema));
+      this.#explicitSchemas.set(table, resolveKeySchema(schema));
     }
     registerHost(this, {
       context: () => this.#context(),
       keySchema: (table, signal) => this.#keySchema(table, signal),
-      knownKeySchema: (table) => this.#schemas.get(table),
+      knownKeySchema: (table) => this.#knownSchema(table),
       record: (metrics, sink) => {
         this.#trace(metrics);
         this.#record(metrics, sink);
@@ -251,21 +262,39 @@ export class DynamoDBClient {
     };
   }
 
+  #schemaState(backend: Backend = this.backend): SchemaState {
+    let state = this.#schemaStates.get(backend);
+    if (!state) {
+      state = { known: new Map(), loads: new Map(), unknown: new Set() };
+      this.#schemaStates.set(backend, state);
+    }
+    return state;
+  }
+
+  #knownSchema(table: string): ResolvedKeySchema | undefined {
+    return this.#explicitSchemas.get(table) ?? this.#schemaState().known.get(table);
+  }
+
   #keySchema(table: string, signal?: AbortSignal): Promise<ResolvedKeySchema | undefined> {
-    const known = this.#schemas.get(table);
-    if (known || this.#schemaUnknown.has(table)) return Promise.resolve(known);
-    let load = this.#schemaLoads.get(table);
+    const known = this.#knownSchema(table);
+    const state = this.#schemaState();
+    if (known || state.unknown.has(table)) return Promise.resolve(known);
+    let load = state.loads.get(table);
     if (!load) {
-      load = this.#describe(table, signal).then((schema) => {
-        if (schema) this.#schemas.set(table, schema);
+      load = this.#describe(table, signal, state).then((schema) => {
+        if (schema) state.known.set(table, schema);
         return schema;
-      }).finally(() => this.#schemaLoads.delete(table));
-      this.#schemaLoads.set(table, load);
+      }).finally(() => state.loads.delete(table));
+      state.loads.set(table, load);
     }
     return load;
   }
 
-  async #describe(table: string, signal?: AbortSignal): Promise<ResolvedKeySchema | undefined> {
+  async #describe(
+    table: string,
+    signal: AbortSignal | undefined,
+    state: SchemaState,
+  ): Promise<ResolvedKeySchema | undefined> {
     const metrics = newMetrics("describeTable", table);
     let output: Record<string, unknown>;
     try {
@@ -282,13 +311,13 @@ export class DynamoDBClient {
       // out without client-side dedupe and key checks, and the server judges them.
       if (signal?.aborted) throw err;
       if (err instanceof DynamoDBError && err.code === "ResourceNotFoundException") throw err;
-      if (!(err instanceof DynamoDBError) || !err.retryable) this.#schemaUnknown.add(table);
+      if (!(err instanceof DynamoDBError) || !err.retryable) state.unknown.add(table);
       return undefined;
     }
     try {
       return keySchemaFromDescription(output.Table as Record<string, unknown>);
     } catch {
-      this.#schemaUnknown.add(table);
+      state.unknown.add(table);
       return undefined;
     }
   }
@@ -420,7 +449,9 @@ export class DynamoDBClient {
         }
         await delay(Math.min(50 * 2 ** attempt, 2000), options.signal);
       }
-      this.#schemas.set(table, schema);
+      const state = this.#schemaState(ctx.backend);
+      state.known.set(table, schema);
+      state.unknown.delete(table);
       return metrics;
     });
   }
@@ -428,7 +459,9 @@ export class DynamoDBClient {
   /** Deletes a table and resolves once it is gone. */
   async deleteTable(table: string, options: CreateTableOptions = {}): Promise<OperationMetrics> {
     return await this.#run("deleteTable", table, options, async (metrics, ctx) => {
-      this.#schemas.delete(table);
+      const state = this.#schemaState(ctx.backend);
+      state.known.delete(table);
+      state.unknown.delete(table);
       await sendWithRetry(ctx, "DeleteTable", { TableName: table }, metrics, options.signal);
       const deadline = now() + (options.waitTimeoutMs ?? 300_000);
       for (let attempt = 0;; attempt++) {
@@ -459,7 +492,7 @@ export class DynamoDBClient {
     item: Item,
     options: RequestOptions = {},
   ): Promise<OperationMetrics> {
-    const op = preparePut(item, 0, this.#schemas.get(table));
+    const op = preparePut(item, 0, this.#knownSchema(table));
     const wire = (op.request as { PutRequest: { Item: AttributeMap } }).PutRequest.Item;
     return await this.#run("putItem", table, options, async (metrics, ctx) => {
       await sendWithRetry(
@@ -489,7 +522,7 @@ export class DynamoDBClient {
     key: Key,
     options: GetItemOptions = {},
   ): Promise<T | undefined> {
-    const wire = marshallKey(key, 0, this.#schemas.get(table));
+    const wire = marshallKey(key, 0, this.#knownSchema(table));
     return await this.#run("getItem", table, options, async (metrics, ctx) => {
       const input: Record<string, unknown> = {
         TableName: table,
@@ -523,7 +556,7 @@ export class DynamoDBClient {
     key: Key,
     options: RequestOptions = {},
   ): Promise<OperationMetrics> {
-    const wire = marshallKey(key, 0, this.#schemas.get(table));
+    const wire = marshallKey(key, 0, this.#knownSchema(table));
     return await this.#run("deleteItem", table, options, async (metrics, ctx) => {
       await sendWithRetry(
         ctx,

@@ -372,3 +372,23 @@ Deno.test("useMemoryBackend: handles disposed out of order restore the original 
     setDefaultBackend(previous);
   }
 });
+
+Deno.test("a client following useMemoryBackend learns each backend's key schemas afresh", async () => {
+  const client = new DynamoDBClient(); // no backend: follows the default
+  {
+    using _db = useMemoryBackend();
+    await client.createTable("users", { partitionKey: "pk", sortKey: "sk" });
+    await client.batchWrite("users", [{ pk: "a", sk: "1" }, { pk: "a", sk: "2" }]);
+  }
+  {
+    // The same table name with another schema on a fresh backend.
+    using db = useMemoryBackend();
+    db.seed("users", [], { partitionKey: "pk" });
+    await client.batchWrite("users", [{ pk: "a", v: 1 }, { pk: "a", v: 2 }, { pk: "b" }]);
+    assert.deepEqual(
+      db.table("users").map((item) => item.pk).sort(),
+      ["a", "b"],
+    );
+    assert.equal(db.table("users").find((item) => item.pk === "a")?.v, 2);
+  }
+});
