@@ -695,17 +695,7 @@ export class TableEngine {
     c.oneOf(input.ReturnValues, "returnValues", RETURN_VALUES);
     c.oneOf(input.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", RICM);
     c.throwIfAny();
-    rejectUnsupported(this.#name, "PutItem", input, [
-      "ConditionExpression",
-      "Expected",
-      "ConditionalOperator",
-    ]);
-    if (input.ExpressionAttributeNames !== undefined && input.ExpressionAttributeNames !== null) {
-      throw validationError(
-        "ExpressionAttributeNames can only be specified when using expressions",
-      );
-    }
-    checkExpressionValues(input, "ConditionExpression");
+    rejectConditions(this.#name, "PutItem", input);
     const item = normalizeMap(input.Item);
     checkReturnValues(input.ReturnValues);
     checkItemSize(item);
@@ -780,17 +770,7 @@ export class TableEngine {
     c.oneOf(input.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", RICM);
     c.notNull(input.Key, "key");
     c.throwIfAny();
-    rejectUnsupported(this.#name, "DeleteItem", input, [
-      "ConditionExpression",
-      "Expected",
-      "ConditionalOperator",
-    ]);
-    if (input.ExpressionAttributeNames !== undefined && input.ExpressionAttributeNames !== null) {
-      throw validationError(
-        "ExpressionAttributeNames can only be specified when using expressions",
-      );
-    }
-    checkExpressionValues(input, "ConditionExpression");
+    rejectConditions(this.#name, "DeleteItem", input);
     const key = normalizeMap(input.Key);
     checkReturnValues(input.ReturnValues);
     const table = input.TableName as string;
@@ -1209,4 +1189,17 @@ function checkRequestTables(
     }
   }
   return tables;
+}
+
+/** Conditional writes are not implemented: refuse them rather than ignore them. */
+function rejectConditions(backend: string, operation: string, input: Record<string, unknown>) {
+  rejectUnsupported(backend, operation, input, [
+    "ConditionExpression",
+    "Expected",
+    "ConditionalOperator",
+  ]);
+  if (input.ExpressionAttributeNames !== undefined && input.ExpressionAttributeNames !== null) {
+    throw validationError("ExpressionAttributeNames can only be specified when using expressions");
+  }
+  checkExpressionValues(input, "ConditionExpression");
 }
