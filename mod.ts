@@ -19,15 +19,25 @@
 export { DynamoDBClient } from "./src/client.ts";
 export type {
   BatchGetOptions,
+  BatchWriteOp,
   BatchWriteOptions,
   CreateTableOptions,
   Credentials,
   DynamoDBClientOptions,
   GetItemOptions,
   RequestOptions,
+  TableDefinition,
 } from "./src/client.ts";
 export { BatchWriter } from "./src/batch/writer.ts";
-export type { BatchWriterOptions } from "./src/batch/writer.ts";
+export type { BatchWriterOptions, EngineOwner } from "./src/batch/writer.ts";
+export type {
+  CapacityEstimate,
+  Engine,
+  EngineSettings,
+  Output,
+  SendOptions,
+} from "./src/batch/engine.ts";
+export type { ResolvedKeySchema } from "./src/batch/keys.ts";
 export type { Backend, ExecuteOptions } from "./src/backends/backend.ts";
 export { HttpBackend } from "./src/backends/http.ts";
 export type { HttpBackendOptions } from "./src/backends/http.ts";
@@ -41,8 +51,14 @@ export { NumberValue } from "./src/wire/number.ts";
 export { itemSize, MAX_ITEM_BYTES } from "./src/wire/size.ts";
 export type * from "./src/wire/types.ts";
 export { BatchGetError, BatchWriteError, DynamoDBError, ValidationError } from "./src/errors.ts";
-export type { DynamoDBErrorInit, ErrorInit, UnprocessedWrites } from "./src/errors.ts";
-export type { RetryOptions } from "./src/retry.ts";
+export type {
+  BatchErrorInit,
+  DynamoDBErrorInit,
+  ErrorInit,
+  UnprocessedWrite,
+  UnprocessedWrites,
+} from "./src/errors.ts";
+export type { ResolvedRetryOptions, RetryOptions } from "./src/retry.ts";
 export type {
   OperationMetrics,
   Progress,

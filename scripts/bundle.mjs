@@ -32,10 +32,12 @@ export const MODULE_BUNDLE = join(DIST, "dynobatch.js");
 export const TARGET_BYTES = 8 * 1024;
 /**
  * What CI enforces until the target is met: the core measured 15,323 B once the model layer
- * and the embedded backends no longer leaked into it (15 KB rounded up, plus ~10% headroom).
- * Lower it as the core shrinks; raise it only with a reason in the commit message.
+ * and the embedded backends no longer leaked into it, and 17,825 B once one request engine
+ * scheduled re-sends per operation (merged into later requests, per-key order without a key
+ * schema) and checked table names and endpoints before sending. Lower it as the core
+ * shrinks; raise it only with a reason in the commit message.
  */
-export const BUDGET_BYTES = 17 * 1024;
+export const BUDGET_BYTES = 18 * 1024;
 
 const CORE_ENTRY = 'export { DynamoDBClient, BatchWriter } from "../mod.ts";';
 

@@ -5,47 +5,22 @@
  */
 
 import type { Backend } from "./backends/backend.ts";
-import { getDefaultBackend } from "./backends/default.ts";
-import { type Credentials, HttpBackend } from "./backends/http.ts";
-import { runGet } from "./batch/get.ts";
-import { marshallKeys, prepareKeys } from "./batch/get.ts";
-import { registerHost } from "./batch/host.ts";
-import {
-  extractKey,
-  keyId,
-  keySchemaFromDescription,
-  marshallKey,
-  type ResolvedKeySchema,
-  resolveKeySchema,
-} from "./batch/keys.ts";
-import { type EngineContext, sendWithRetry } from "./batch/request.ts";
-import {
-  dedupeWrites,
-  prepareDelete,
-  preparePut,
-  runWriteChunks,
-  splitFailed,
-  type WriteOp,
-} from "./batch/write.ts";
-import { chunkWrites } from "./batch/write.ts";
+import type { Credentials } from "./backends/http.ts";
+import { callHook, Engine } from "./batch/engine.ts";
+import { GetScheduler, marshallKeys, prepareKeys } from "./batch/get.ts";
+import { marshallKey, resolveKeySchema } from "./batch/keys.ts";
+import { checkTableName } from "./batch/table_name.ts";
+import { prepareDelete, preparePut, type WriteOp } from "./batch/write.ts";
+import { lookupSchema, writeAll } from "./batch/write_all.ts";
 import { BatchWriter, type BatchWriterOptions } from "./batch/writer.ts";
-import { readEnv } from "./env.ts";
-import { BatchGetError, BatchWriteError, DynamoDBError } from "./errors.ts";
-import {
-  MetricsRecorder,
-  newMetrics,
-  type OperationMetrics,
-  type Progress,
-  type TotalMetrics,
-  type TracerLike,
-} from "./metrics.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { checkPositiveInteger, resolveBackend } from "./client_options.ts";
+import { BatchGetError, DynamoDBError, ValidationError } from "./errors.ts";
+import { show } from "./wire/_show.ts";
+import type { OperationMetrics, Progress, TotalMetrics, TracerLike } from "./metrics.ts";
 import type { RateLimiter } from "./rate_limit.ts";
-import {
-  delay,
-  type ResolvedRetryOptions,
-  resolveRetryOptions,
-  type RetryOptions,
-} from "./retry.ts";
+import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
+import { DEFAULT_TABLE_WAIT_MS, waitForTable } from "./table_waits.ts";
 import { unmarshall, type UnmarshallOptions } from "./wire/marshall.ts";
 import { readUnits, writeUnits } from "./wire/size.ts";
 import type { AttributeMap, Item, Key, KeySchema } from "./wire/types.ts";
@@ -62,13 +37,18 @@ export interface DynamoDBClientOptions {
   /** Credentials; from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN if absent. */
   credentials?: Credentials;
   /**
-   * Any DynamoDB-compatible endpoint.
+   * Any DynamoDB-compatible endpoint: an http(s) URL, checked when the client is made.
    * @default {AWS_ENDPOINT_URL_DYNAMODB or AWS_ENDPOINT_URL, else https://dynamodb.<region>.amazonaws.com}
    */
   endpoint?: string;
   /** A custom `fetch` for the HTTP backend. */
   fetch?: typeof fetch;
-  /** A backend to use instead of HTTP: {@linkcode MemoryBackend}, {@linkcode IndexedDBBackend}, ... */
+  /**
+   * A backend to use instead of HTTP: {@linkcode MemoryBackend}, {@linkcode IndexedDBBackend},
+   * ... The backend is chosen once, when the client is made: this one, else HTTP when
+   * `endpoint` or `credentials` are given, else the default set by `useMemoryBackend()`, else
+   * HTTP from the environment.
+   */
   backend?: Backend;
   /** Retry settings (`@std/async` RetryOptions names). */
   retry?: RetryOptions;
@@ -84,6 +64,12 @@ export interface DynamoDBClientOptions {
    * @default {30000}
    */
   requestTimeoutMs?: number;
+  /**
+   * The clock that backoff, request timeouts, table waits and durations follow: a virtual
+   * clock makes simulations of hours run in seconds.
+   * @default {systemClock}
+   */
+  clock?: Clock;
   /** Called with the metrics of every operation. Errors it throws are ignored. */
   onMetrics?: (metrics: OperationMetrics) => void;
   /** An OpenTelemetry-compatible tracer: one span per operation. */
@@ -119,7 +105,7 @@ export interface BatchGetOptions extends RequestOptions {
   consistentRead?: boolean;
   /** Attribute names to return (key attributes are always included). */
   projection?: string[];
-  /** Called as requests complete. */
+  /** Called as requests complete. A hook that throws is ignored. */
   onProgress?: (progress: Progress) => void;
   /** The table's key schema; read once with DescribeTable (and cached) when not known. */
   keySchema?: KeySchema;
@@ -127,42 +113,40 @@ export interface BatchGetOptions extends RequestOptions {
 
 /** Options of {@linkcode DynamoDBClient.batchWrite}. */
 export interface BatchWriteOptions extends RequestOptions {
-  /** Called as requests complete. */
+  /** Called as requests complete. A hook that throws is ignored. */
   onProgress?: (progress: Progress) => void;
   /** The table's key schema; read once with DescribeTable (and cached) when not known. */
   keySchema?: KeySchema;
 }
 
-/** Options of {@linkcode DynamoDBClient.createTable}. */
+/** Options of {@linkcode DynamoDBClient.createTable} and {@linkcode DynamoDBClient.deleteTable}. */
 export interface CreateTableOptions extends RequestOptions {
   /**
-   * How long to wait for the table to become ACTIVE, in milliseconds.
+   * How long to wait for the table to become ACTIVE (or to be gone), in milliseconds.
    * @default {300000}
    */
   waitTimeoutMs?: number;
 }
 
-/** What a client has learned about the tables of one backend. */
-interface SchemaState {
-  /** Key schemas read with DescribeTable or set by createTable. */
-  known: Map<string, ResolvedKeySchema>;
-  /** DescribeTable calls under way. */
-  loads: Map<string, Promise<ResolvedKeySchema | undefined>>;
-  /** Tables whose schema cannot be read (no permission, no DescribeTable). */
-  unknown: Set<string>;
-}
-
-const now: () => number = typeof performance !== "undefined"
-  ? () => performance.now()
-  : () => Date.now();
-
-function checkConcurrency(value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot create a client as 'concurrency' must be a positive integer: current value is ${value}`,
-    );
+/** One write of {@linkcode DynamoDBClient.batchWriteOps}. */
+export type BatchWriteOp =
+  | {
+    /** A put. */
+    type: "put";
+    /** The item. */
+    item: Item;
   }
-  return value;
+  | {
+    /** A delete. */
+    type: "delete";
+    /** The key. */
+    key: Key;
+  };
+
+/** A table's keys, and how to create it. */
+export interface TableDefinition extends KeySchema {
+  /** Succeed (and wait for it to be ACTIVE) when the table already exists. */
+  ifNotExists?: boolean;
 }
 
 /**
@@ -186,298 +170,117 @@ function checkConcurrency(value: number): number {
  * ```
  */
 export class DynamoDBClient {
-  #options: DynamoDBClientOptions;
-  #fixedBackend: Backend | undefined;
-  #httpBackend: HttpBackend | undefined;
-  #retry: ResolvedRetryOptions;
-  #concurrency: number;
-  #explicitSchemas = new Map<string, ResolvedKeySchema>();
-  // Learned schemas belong to a backend: a default backend swapped between tests may hold a
-  // table of the same name with another schema.
-  #schemaStates = new WeakMap<Backend, SchemaState>();
-  #metrics = new MetricsRecorder();
-
-  /** Creates a client; see {@linkcode DynamoDBClientOptions}. */
-  constructor(options: DynamoDBClientOptions = {}) {
-    this.#options = options;
-    this.#retry = resolveRetryOptions(options.retry);
-    this.#concurrency = checkConcurrency(options.concurrency ?? 4);
-    if (options.backend) this.#fixedBackend = options.backend;
-    else if (options.endpoint || options.credentials) this.#fixedBackend = this.#http();
-    for (const [table, schema] of Object.entries(options.keySchemas ?? {})) {
-      this.#explicitSchemas.set(table, resolveKeySchema(schema));
-    }
-    registerHost(this, {
-      context: () => this.#context(),
-      keySchema: (table, signal) => this.#keySchema(table, signal),
-      knownKeySchema: (table) => this.#knownSchema(table),
-      record: (metrics, sink) => {
-        this.#trace(metrics);
-        this.#record(metrics, sink);
-      },
-      now,
-    });
-  }
+  /**
+   * The request engine: the backend this client is bound to, retries, rate limiting, key
+   * schemas and metrics. Writers and models send through it.
+   */
+  readonly engine: Engine;
 
   /**
-   * The backend operations go to now: the explicit one, else the default set by
-   * `useMemoryBackend()`, else HTTP.
+   * Creates a client; see {@linkcode DynamoDBClientOptions}.
+   *
+   * @throws {ValidationError} For an endpoint that is not an http(s) URL.
+   * @throws {RangeError} For retry or concurrency options out of range.
    */
-  get backend(): Backend {
-    return this.#fixedBackend ?? getDefaultBackend() ?? this.#http();
-  }
-
-  #http(): HttpBackend {
-    if (this.#httpBackend) return this.#httpBackend;
-    const o = this.#options;
-    const region = o.region ?? readEnv("AWS_REGION") ?? readEnv("AWS_DEFAULT_REGION") ??
-      "us-east-1";
-    let credentials = o.credentials;
-    if (!credentials) {
-      const accessKeyId = readEnv("AWS_ACCESS_KEY_ID");
-      const secretAccessKey = readEnv("AWS_SECRET_ACCESS_KEY");
-      if (accessKeyId && secretAccessKey) {
-        credentials = { accessKeyId, secretAccessKey, sessionToken: readEnv("AWS_SESSION_TOKEN") };
-      }
-    }
-    const endpoint = o.endpoint ?? readEnv("AWS_ENDPOINT_URL_DYNAMODB") ??
-      readEnv("AWS_ENDPOINT_URL");
-    // Local servers (DynamoDB Local, dynalite) accept any signature: sign with placeholders.
-    if (!credentials && endpoint && isLoopback(endpoint)) {
-      credentials = { accessKeyId: "local", secretAccessKey: "local" };
-    }
-    this.#httpBackend = new HttpBackend({ region, credentials, endpoint, fetch: o.fetch });
-    return this.#httpBackend;
-  }
-
-  #context(): EngineContext {
-    return {
-      backend: this.backend,
-      retry: this.#retry,
-      concurrency: this.#concurrency,
-      rateLimit: this.#options.rateLimit,
-      requestTimeoutMs: this.#options.requestTimeoutMs ?? 30_000,
+  constructor(options: DynamoDBClientOptions = {}) {
+    const keySchemas = new Map(
+      Object.entries(options.keySchemas ?? {}).map(([table, schema]) => [
+        table,
+        resolveKeySchema(schema),
+      ]),
+    );
+    this.engine = new Engine({
+      backend: resolveBackend(options),
+      retry: resolveRetryOptions(options.retry),
+      concurrency: checkPositiveInteger("concurrency", options.concurrency ?? 4),
+      rateLimit: options.rateLimit,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      clock: options.clock ?? systemClock,
       random: Math.random,
-      keySchema: (table, signal) => this.#keySchema(table, signal),
-    };
-  }
-
-  #schemaState(backend: Backend = this.backend): SchemaState {
-    let state = this.#schemaStates.get(backend);
-    if (!state) {
-      state = { known: new Map(), loads: new Map(), unknown: new Set() };
-      this.#schemaStates.set(backend, state);
-    }
-    return state;
-  }
-
-  #knownSchema(table: string): ResolvedKeySchema | undefined {
-    return this.#explicitSchemas.get(table) ?? this.#schemaState().known.get(table);
-  }
-
-  #keySchema(table: string, signal?: AbortSignal): Promise<ResolvedKeySchema | undefined> {
-    const known = this.#knownSchema(table);
-    const state = this.#schemaState();
-    if (known || state.unknown.has(table)) return Promise.resolve(known);
-    let load = state.loads.get(table);
-    if (!load) {
-      load = this.#describe(table, signal, state).then((schema) => {
-        if (schema) state.known.set(table, schema);
-        return schema;
-      }).finally(() => state.loads.delete(table));
-      state.loads.set(table, load);
-    }
-    return load;
-  }
-
-  async #describe(
-    table: string,
-    signal: AbortSignal | undefined,
-    state: SchemaState,
-  ): Promise<ResolvedKeySchema | undefined> {
-    const metrics = newMetrics("describeTable", table);
-    let output: Record<string, unknown>;
-    try {
-      output = await sendWithRetry(
-        this.#context(),
-        "DescribeTable",
-        { TableName: table },
-        metrics,
-        signal,
-      );
-    } catch (err) {
-      // A missing table is the caller's error. Anything else (no permission to describe, a
-      // server that does not implement it) only means the schema stays unknown: requests go
-      // out without client-side dedupe and key checks, and the server judges them.
-      if (signal?.aborted) throw err;
-      if (err instanceof DynamoDBError && err.code === "ResourceNotFoundException") throw err;
-      if (!(err instanceof DynamoDBError) || !err.retryable) state.unknown.add(table);
-      return undefined;
-    }
-    try {
-      return keySchemaFromDescription(output.Table as Record<string, unknown>);
-    } catch {
-      state.unknown.add(table);
-      return undefined;
-    }
-  }
-
-  #record(metrics: OperationMetrics, sink?: (metrics: OperationMetrics) => void): void {
-    this.#metrics.record(metrics);
-    for (const hook of [this.#options.onMetrics, sink]) {
-      if (!hook) continue;
-      try {
-        hook(metrics);
-      } catch {
-        // A metrics hook must not turn a completed operation into a failure.
-      }
-    }
-  }
-
-  /** A span for an operation that already ended (writer flushes span many requests). */
-  #trace(metrics: OperationMetrics): void {
-    const tracer = this.#options.tracer;
-    if (!tracer) return;
-    const span = tracer.startSpan(`dynamodb.${metrics.operation}`, {
-      attributes: spanAttributes(metrics),
-      startTime: Date.now() - metrics.durationMs,
+      numbers: options.numbers,
+      onMetrics: options.onMetrics,
+      tracer: options.tracer,
+      keySchemas,
     });
-    span.end();
   }
 
-  async #run<T>(
-    operation: string,
-    table: string,
-    options: RequestOptions,
-    body: (metrics: OperationMetrics, ctx: EngineContext) => Promise<T>,
-  ): Promise<T> {
-    const metrics = newMetrics(operation, table);
-    const start = now();
-    const span = this.#options.tracer?.startSpan(`dynamodb.${operation}`, {
-      attributes: {
-        "db.system": "dynamodb",
-        "db.operation": operation,
-        "aws.dynamodb.table_names": table,
-      },
-    });
-    let error: unknown;
-    try {
-      return await body(metrics, this.#context());
-    } catch (err) {
-      error = err;
-      throw err;
-    } finally {
-      metrics.durationMs = now() - start;
-      if (span) {
-        for (const [key, value] of Object.entries(spanAttributes(metrics))) {
-          span.setAttribute(key, value);
-        }
-        if (error !== undefined) {
-          span.recordException?.(error);
-          span.setStatus?.({
-            code: 2,
-            message: error instanceof Error ? error.message : String(error),
-          });
-        }
-        span.end();
-      }
-      this.#record(metrics, options.onMetrics);
-    }
+  /** The backend this client is bound to (chosen when it was made). */
+  get backend(): Backend {
+    return this.engine.backend;
   }
 
   /** The metrics of the last operation, if any. */
   getLastMetrics(): OperationMetrics | undefined {
-    return this.#metrics.last();
+    return this.engine.lastMetrics();
   }
 
   /** Running totals over every operation since the client was made or reset. */
   getTotalMetrics(): TotalMetrics {
-    return this.#metrics.totals();
+    return this.engine.totalMetrics();
   }
 
   /** Forgets the last metrics and zeroes the totals. */
   resetMetrics(): void {
-    this.#metrics.reset();
+    this.engine.resetMetrics();
   }
 
   /**
    * Creates a table with on-demand billing and resolves once it is ACTIVE.
    *
    * @param table The table name.
-   * @param keySchema Partition key and optional sort key (type `S` unless given).
+   * @param definition Partition key and optional sort key (type `S` unless given); with
+   *   `ifNotExists`, an existing table is not an error.
+   * @throws {DynamoDBError} `ResourceInUseException` when the table exists (without `ifNotExists`).
    */
   async createTable(
     table: string,
-    keySchema: KeySchema,
+    definition: TableDefinition,
     options: CreateTableOptions = {},
   ): Promise<OperationMetrics> {
-    const schema = resolveKeySchema(keySchema);
-    return await this.#run("createTable", table, options, async (metrics, ctx) => {
+    checkTableName(table);
+    const schema = resolveKeySchema(definition);
+    const engine = this.engine;
+    return await engine.run("createTable", table, options.onMetrics, async (metrics) => {
       const parts = [schema.partitionKey, schema.sortKey].filter((p) => p !== undefined);
-      await sendWithRetry(
-        ctx,
-        "CreateTable",
-        {
-          TableName: table,
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: parts.map((p) => ({
-            AttributeName: p.name,
-            AttributeType: p.type,
-          })),
-          KeySchema: parts.map((p, i) => ({
-            AttributeName: p.name,
-            KeyType: i === 0 ? "HASH" : "RANGE",
-          })),
-        },
-        metrics,
-        options.signal,
-      );
-      const deadline = now() + (options.waitTimeoutMs ?? 300_000);
-      for (let attempt = 0;; attempt++) {
-        const output = await sendWithRetry(
-          ctx,
-          "DescribeTable",
-          { TableName: table },
+      try {
+        await engine.send(
+          "CreateTable",
+          {
+            TableName: table,
+            BillingMode: "PAY_PER_REQUEST",
+            AttributeDefinitions: parts.map((p) => ({
+              AttributeName: p.name,
+              AttributeType: p.type,
+            })),
+            KeySchema: parts.map((p, i) => ({
+              AttributeName: p.name,
+              KeyType: i === 0 ? "HASH" : "RANGE",
+            })),
+          },
           metrics,
-          options.signal,
+          { signal: options.signal },
         );
-        if ((output.Table as { TableStatus?: string }).TableStatus === "ACTIVE") break;
-        if (now() > deadline) {
-          throw new DynamoDBError(`Table '${table}' did not become ACTIVE in time`, {
-            code: "TimeoutError",
-          });
-        }
-        await delay(Math.min(50 * 2 ** attempt, 2000), options.signal);
+      } catch (err) {
+        const exists = err instanceof DynamoDBError && err.code === "ResourceInUseException";
+        if (!exists || !definition.ifNotExists) throw err;
       }
-      const state = this.#schemaState(ctx.backend);
-      state.known.set(table, schema);
-      state.unknown.delete(table);
+      const timeout = options.waitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
+      await waitForTable(engine, table, "active", metrics, timeout, options.signal);
+      if (!definition.ifNotExists) engine.rememberKeySchema(table, schema);
+      else engine.forgetKeySchema(table); // an existing table may have other keys: read them
       return metrics;
     });
   }
 
   /** Deletes a table and resolves once it is gone. */
   async deleteTable(table: string, options: CreateTableOptions = {}): Promise<OperationMetrics> {
-    return await this.#run("deleteTable", table, options, async (metrics, ctx) => {
-      const state = this.#schemaState(ctx.backend);
-      state.known.delete(table);
-      state.unknown.delete(table);
-      await sendWithRetry(ctx, "DeleteTable", { TableName: table }, metrics, options.signal);
-      const deadline = now() + (options.waitTimeoutMs ?? 300_000);
-      for (let attempt = 0;; attempt++) {
-        try {
-          await sendWithRetry(ctx, "DescribeTable", { TableName: table }, metrics, options.signal);
-        } catch (err) {
-          if (err instanceof DynamoDBError && err.code === "ResourceNotFoundException") break;
-          throw err;
-        }
-        if (now() > deadline) {
-          throw new DynamoDBError(`Table '${table}' was not deleted in time`, {
-            code: "TimeoutError",
-          });
-        }
-        await delay(Math.min(50 * 2 ** attempt, 2000), options.signal);
-      }
+    checkTableName(table);
+    const engine = this.engine;
+    return await engine.run("deleteTable", table, options.onMetrics, async (metrics) => {
+      engine.forgetKeySchema(table);
+      await engine.send("DeleteTable", { TableName: table }, metrics, { signal: options.signal });
+      const timeout = options.waitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
+      await waitForTable(engine, table, "gone", metrics, timeout, options.signal);
       return metrics;
     });
   }
@@ -486,25 +289,23 @@ export class DynamoDBClient {
    * Writes one item (replacing any item with the same key).
    *
    * @returns The operation's metrics.
+   * @throws {ValidationError} Before any request, for a bad table name or item.
    */
   async putItem(
     table: string,
     item: Item,
     options: RequestOptions = {},
   ): Promise<OperationMetrics> {
-    const op = preparePut(item, 0, this.#knownSchema(table));
+    checkTableName(table);
+    const engine = this.engine;
+    const op = preparePut(item, 0, engine.knownKeySchema(table));
     const wire = (op.request as { PutRequest: { Item: AttributeMap } }).PutRequest.Item;
-    return await this.#run("putItem", table, options, async (metrics, ctx) => {
-      await sendWithRetry(
-        ctx,
+    return await engine.run("putItem", table, options.onMetrics, async (metrics) => {
+      await engine.send(
         "PutItem",
         { TableName: table, Item: wire, ReturnConsumedCapacity: "TOTAL" },
         metrics,
-        options.signal,
-        {
-          kind: "write",
-          units: writeUnits(op.size),
-        },
+        { signal: options.signal, capacity: { kind: "write", units: writeUnits(op.size) } },
       );
       metrics.items = 1;
       return metrics;
@@ -516,14 +317,17 @@ export class DynamoDBClient {
    *
    * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
    * @returns The item, or `undefined` when there is none.
+   * @throws {ValidationError} Before any request, for a bad table name or key.
    */
   async getItem<T extends object = Item>(
     table: string,
     key: Key,
     options: GetItemOptions = {},
   ): Promise<T | undefined> {
-    const wire = marshallKey(key, 0, this.#knownSchema(table));
-    return await this.#run("getItem", table, options, async (metrics, ctx) => {
+    checkTableName(table);
+    const engine = this.engine;
+    const wire = marshallKey(key, 0, engine.knownKeySchema(table));
+    return await engine.run("getItem", table, options.onMetrics, async (metrics) => {
       const input: Record<string, unknown> = {
         TableName: table,
         Key: wire,
@@ -536,9 +340,9 @@ export class DynamoDBClient {
         );
         input.ProjectionExpression = options.projection.map((_, i) => `#p${i}`).join(", ");
       }
-      const output = await sendWithRetry(ctx, "GetItem", input, metrics, options.signal, {
-        kind: "read",
-        units: readUnits(1, options.consistentRead ?? false),
+      const output = await engine.send("GetItem", input, metrics, {
+        signal: options.signal,
+        capacity: { kind: "read", units: readUnits(1, options.consistentRead ?? false) },
       });
       if (!output.Item) return undefined;
       metrics.items = 1;
@@ -550,24 +354,22 @@ export class DynamoDBClient {
    * Deletes one item by its key (no error when there is none).
    *
    * @returns The operation's metrics.
+   * @throws {ValidationError} Before any request, for a bad table name or key.
    */
   async deleteItem(
     table: string,
     key: Key,
     options: RequestOptions = {},
   ): Promise<OperationMetrics> {
-    const wire = marshallKey(key, 0, this.#knownSchema(table));
-    return await this.#run("deleteItem", table, options, async (metrics, ctx) => {
-      await sendWithRetry(
-        ctx,
+    checkTableName(table);
+    const engine = this.engine;
+    const wire = marshallKey(key, 0, engine.knownKeySchema(table));
+    return await engine.run("deleteItem", table, options.onMetrics, async (metrics) => {
+      await engine.send(
         "DeleteItem",
         { TableName: table, Key: wire, ReturnConsumedCapacity: "TOTAL" },
         metrics,
-        options.signal,
-        {
-          kind: "write",
-          units: 1,
-        },
+        { signal: options.signal, capacity: { kind: "write", units: 1 } },
       );
       metrics.items = 1;
       return metrics;
@@ -575,7 +377,8 @@ export class DynamoDBClient {
   }
 
   #unmarshallOptions(): UnmarshallOptions | undefined {
-    return this.#options.numbers ? { numbers: this.#options.numbers } : undefined;
+    const numbers = this.engine.numbers;
+    return numbers ? { numbers } : undefined;
   }
 
   /**
@@ -584,43 +387,70 @@ export class DynamoDBClient {
    * keys are skipped.
    *
    * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
-   * @throws {ValidationError} Before any request, for a key that cannot be sent.
-   * @throws {BatchGetError} When keys remain unread after all retries (with what was read).
+   * @throws {ValidationError} Before any request, for a bad table name or a key that cannot be
+   *   sent.
+   * @throws {BatchGetError} When keys remain unread (after all retries, or an abort: then
+   *   `cause` is the signal's reason), with what was read.
    */
   async batchGet<T extends object = Item>(
     table: string,
     keys: Key[],
     options: BatchGetOptions = {},
   ): Promise<T[]> {
+    checkTableName(table);
     // Marshal first: bad input fails before any request, the schema lookup included.
     const wires = marshallKeys(keys);
-    return await this.#run("batchGet", table, options, async (metrics, ctx) => {
+    const explicit = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
+    const engine = this.engine;
+    return await engine.run("batchGet", table, options.onMetrics, async (metrics) => {
       if (keys.length === 0) return [];
-      const schema = options.keySchema
-        ? resolveKeySchema(options.keySchema)
-        : await this.#keySchema(table, options.signal);
+      const schema = explicit ??
+        await lookupSchema(
+          engine,
+          table,
+          options.signal,
+          () => new BatchGetError(table, [], keys, { cause: options.signal!.reason }),
+        );
       const ops = prepareKeys(keys, wires, schema);
-      const outcome = await runGet(ctx, table, ops, metrics, schema, {
-        consistentRead: options.consistentRead,
-        projection: options.projection,
-        numbers: this.#options.numbers,
-        signal: options.signal,
-        onProgress: options.onProgress,
-      });
-      if (outcome.failed.length) {
-        throw new BatchGetError(table, outcome.items, outcome.failed, { cause: outcome.cause });
+      const scheduler: GetScheduler = new GetScheduler(
+        engine,
+        table,
+        schema,
+        {
+          consistentRead: options.consistentRead,
+          projection: options.projection,
+          numbers: engine.numbers,
+        },
+        metrics,
+        {
+          signal: options.signal,
+          onProgress: (done, failed) =>
+            callHook(options.onProgress, { done, failed, total: ops.length }),
+        },
+      );
+      for (const op of ops) scheduler.add(op);
+      await scheduler.drain();
+      const { failed, cause } = scheduler.takeFailed();
+      if (failed.length) {
+        const attempts = failed.reduce((n, op) => Math.max(n, op.attempts), 0);
+        throw new BatchGetError(table, scheduler.items, failed.map((op) => op.original), {
+          cause,
+          attempts,
+        });
       }
-      return outcome.items as T[];
+      return scheduler.items as T[];
     });
   }
 
   /**
    * Writes and deletes many items: 25 per request, several requests in flight, unprocessed
    * items and throttles retried. When a key appears more than once, the last operation wins
-   * (deletes come after puts).
+   * (deletes come after puts), with or without the table's key schema.
    *
-   * @throws {ValidationError} Before any request, for an item or key that cannot be written.
-   * @throws {BatchWriteError} Listing every put and delete not written after all retries.
+   * @throws {ValidationError} Before any request, for a bad table name or an item or key that
+   *   cannot be written.
+   * @throws {BatchWriteError} Listing every put and delete not written (after all retries, or
+   *   an abort: then `cause` is the signal's reason), in order.
    */
   async batchWrite(
     table: string,
@@ -628,24 +458,55 @@ export class DynamoDBClient {
     deletes: Key[] = [],
     options: BatchWriteOptions = {},
   ): Promise<OperationMetrics> {
+    checkTableName(table);
     const ops: WriteOp[] = [];
     for (let i = 0; i < puts.length; i++) ops.push(preparePut(puts[i], i, undefined));
     for (let i = 0; i < deletes.length; i++) ops.push(prepareDelete(deletes[i], i, undefined));
-    return await this.#run("batchWrite", table, options, async (metrics, ctx) => {
-      if (ops.length === 0) return metrics;
-      const schema = options.keySchema
-        ? resolveKeySchema(options.keySchema)
-        : await this.#keySchema(table, options.signal);
-      if (schema) identifyAll(ops, schema);
-      const unique = dedupeWrites(ops);
-      const outcome = await runWriteChunks(ctx, table, chunkWrites(unique), metrics, schema, {
+    const keySchema = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
+    const engine = this.engine;
+    return await engine.run("batchWrite", table, options.onMetrics, async (metrics) => {
+      await writeAll(engine, table, ops, metrics, {
         signal: options.signal,
         onProgress: options.onProgress,
-        total: unique.length,
+        keySchema,
       });
-      if (outcome.failed.length) {
-        throw new BatchWriteError(table, splitFailed(outcome.failed), { cause: outcome.cause });
-      }
+      return metrics;
+    });
+  }
+
+  /**
+   * Writes puts and deletes in the order given: the last operation on a key wins, so
+   * "delete A, then put A" leaves A. Re-send a {@linkcode BatchWriteError}'s
+   * `unprocessed.ops` with it.
+   *
+   * @throws {ValidationError} Before any request, for a bad table name or an item or key that
+   *   cannot be written.
+   * @throws {BatchWriteError} Listing every operation not written, in order.
+   */
+  async batchWriteOps(
+    table: string,
+    ops: readonly BatchWriteOp[],
+    options: BatchWriteOptions = {},
+  ): Promise<OperationMetrics> {
+    checkTableName(table);
+    const prepared = ops.map((op, i) => {
+      if (op?.type === "put") return preparePut(op.item, i, undefined);
+      if (op?.type === "delete") return prepareDelete(op.key, i, undefined);
+      throw new ValidationError(
+        `operation ${i}: expected { type: "put", item } or { type: "delete", key }: current value is ${
+          show(op)
+        }`,
+        { index: i, rule: "write-op", value: op },
+      );
+    });
+    const keySchema = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
+    const engine = this.engine;
+    return await engine.run("batchWrite", table, options.onMetrics, async (metrics) => {
+      await writeAll(engine, table, prepared, metrics, {
+        signal: options.signal,
+        onProgress: options.onProgress,
+        keySchema,
+      });
       return metrics;
     });
   }
@@ -653,39 +514,5 @@ export class DynamoDBClient {
   /** Creates a {@linkcode BatchWriter} for `table`. */
   batchWriter(table: string, options: BatchWriterOptions = {}): BatchWriter {
     return new BatchWriter(this, table, options);
-  }
-}
-
-/** Whether an endpoint is on this machine (127.0.0.0/8, localhost, [::1]). */
-function isLoopback(endpoint: string): boolean {
-  try {
-    const host = new URL(endpoint).hostname;
-    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
-}
-
-/** Span attributes for an operation's metrics. */
-function spanAttributes(metrics: OperationMetrics): Record<string, string | number> {
-  const attributes: Record<string, string | number> = {
-    "db.system": "dynamodb",
-    "db.operation": metrics.operation,
-    "aws.dynamodb.table_names": metrics.table,
-  };
-  for (const [key, value] of Object.entries(metrics)) {
-    if (typeof value === "number") attributes[`dynobatch.${key}`] = value;
-  }
-  return attributes;
-}
-
-/** Checks every operation's key against the schema and computes key identities. */
-function identifyAll(ops: WriteOp[], schema: ResolvedKeySchema): void {
-  for (const op of ops) {
-    const where = { label: op.isDelete ? "key" : "item", index: op.index };
-    const wire = "PutRequest" in op.request
-      ? op.request.PutRequest.Item
-      : op.request.DeleteRequest.Key;
-    op.id = keyId(extractKey(wire, schema, where, op.isDelete), schema);
   }
 }

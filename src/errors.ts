@@ -115,19 +115,69 @@ export class DynamoDBError extends Error {
   }
 }
 
+/** One write a batch write could not confirm, as the caller handed it over. */
+export type UnprocessedWrite =
+  | {
+    /** A put. */
+    type: "put";
+    /** The item, as handed over. */
+    item: Item;
+    /** Its position in the caller's list (for a writer: the order of `put`/`delete` calls). */
+    index: number;
+    /** Why it was not written (the last error seen for it), when known. */
+    error?: unknown;
+  }
+  | {
+    /** A delete. */
+    type: "delete";
+    /** The key, as handed over. */
+    key: Key;
+    /** Its position in the caller's list (for a writer: the order of `put`/`delete` calls). */
+    index: number;
+    /** Why it was not deleted (the last error seen for it), when known. */
+    error?: unknown;
+  };
+
 /** The writes a batch write could not confirm. */
 export interface UnprocessedWrites {
-  /** Items that were not written. */
+  /** Items that were not written, in the caller's order. */
   puts: Item[];
-  /** Keys that were not deleted. */
+  /** Keys that were not deleted, in the caller's order. */
   deletes: Key[];
+  /**
+   * Every unconfirmed put and delete in the order they were handed over: re-send these (not
+   * `puts` then `deletes`) to keep "delete A, then put A" meaning what it meant.
+   */
+  ops: UnprocessedWrite[];
+}
+
+/** Options of {@linkcode BatchWriteError} and {@linkcode BatchGetError}. */
+export interface BatchErrorInit extends ErrorInit {
+  /** How many attempts the longest-tried entry had, when requests were sent. */
+  attempts?: number;
+}
+
+/** The end of a batch error's message: how many attempts and why. */
+function batchReason(init: BatchErrorInit): string {
+  const cause = init.cause;
+  const why = cause instanceof Error
+    ? `: ${cause.message}`
+    : cause === undefined
+    ? ""
+    : `: ${String(cause)}`;
+  if (cause instanceof ValidationError) return ` (rejected before sending)${why}`;
+  if (init.attempts && init.attempts > 1) return ` after ${init.attempts} attempts${why}`;
+  return why;
 }
 
 /**
- * A batch write finished with writes that were never confirmed, after every retry.
+ * A batch write finished with writes that were never confirmed.
  *
  * Every other write was confirmed by the server. The unconfirmed ones are listed, as the caller
- * handed them over, in {@linkcode BatchWriteError.unprocessed}.
+ * handed them over and in the caller's order, in {@linkcode BatchWriteError.unprocessed}; each
+ * entry of `unprocessed.ops` carries its own `error`. `cause` is the last error seen (the
+ * signal's reason after an abort, a {@linkcode ValidationError} for input the table's key
+ * schema rejects).
  *
  * @example Re-queueing what failed
  * ```ts
@@ -137,7 +187,7 @@ export interface UnprocessedWrites {
  * try {
  *   await client.batchWrite("users", [{ pk: "a" }]);
  * } catch (err) {
- *   if (err instanceof BatchWriteError) console.log(err.unprocessed.puts.length);
+ *   if (err instanceof BatchWriteError) console.log(err.unprocessed.ops.length);
  * }
  * ```
  */
@@ -151,32 +201,42 @@ export class BatchWriteError extends Error {
    * Creates a batch write error.
    *
    * @param table The table written to.
-   * @param unprocessed What was not written.
-   * @param init The last error seen, as `cause`.
+   * @param unprocessed What was not written (`ops` is derived from `puts` and `deletes` when
+   *   absent).
+   * @param init The last error seen, as `cause`, and the attempts made.
    */
-  constructor(table: string, unprocessed: UnprocessedWrites, init: ErrorInit = {}) {
-    const count = unprocessed.puts.length + unprocessed.deletes.length;
-    const reason = init.cause instanceof Error ? `: ${init.cause.message}` : "";
+  constructor(
+    table: string,
+    unprocessed: { puts: Item[]; deletes: Key[]; ops?: UnprocessedWrite[] },
+    init: BatchErrorInit = {},
+  ) {
+    const ops = unprocessed.ops ?? [
+      ...unprocessed.puts.map((item, index) => ({ type: "put" as const, item, index })),
+      ...unprocessed.deletes.map((key, index) => ({ type: "delete" as const, key, index })),
+    ];
     super(
-      `Batch write to '${table}' left ${count} write(s) unprocessed (${unprocessed.puts.length} put(s), ${unprocessed.deletes.length} delete(s)) after all retries${reason}`,
+      `Batch write to '${table}' left ${ops.length} write(s) unwritten (${unprocessed.puts.length} put(s), ${unprocessed.deletes.length} delete(s))${
+        batchReason(init)
+      }`,
       init.cause === undefined ? undefined : { cause: init.cause },
     );
     this.name = "BatchWriteError";
     this.table = table;
-    this.unprocessed = unprocessed;
+    this.unprocessed = { puts: unprocessed.puts, deletes: unprocessed.deletes, ops };
   }
 }
 
 /**
- * A batch get finished with keys that were never read, after every retry.
+ * A batch get finished with keys that were never read.
  *
  * {@linkcode BatchGetError.items} holds everything that was fetched; missing keys are not
- * errors and appear in neither list.
+ * errors and appear in neither list. `cause` is the last error seen (the signal's reason after
+ * an abort).
  */
 export class BatchGetError extends Error {
   /** The items that were fetched. */
   readonly items: Item[];
-  /** The keys that were never read. */
+  /** The keys that were never read, in the caller's order. */
   readonly unprocessed: Key[];
   /** The table read from. */
   readonly table: string;
@@ -187,12 +247,13 @@ export class BatchGetError extends Error {
    * @param table The table read from.
    * @param items What was fetched.
    * @param unprocessed The keys not read.
-   * @param init The last error seen, as `cause`.
+   * @param init The last error seen, as `cause`, and the attempts made.
    */
-  constructor(table: string, items: Item[], unprocessed: Key[], init: ErrorInit = {}) {
-    const reason = init.cause instanceof Error ? `: ${init.cause.message}` : "";
+  constructor(table: string, items: Item[], unprocessed: Key[], init: BatchErrorInit = {}) {
     super(
-      `Batch get from '${table}' left ${unprocessed.length} key(s) unprocessed after all retries (${items.length} item(s) fetched)${reason}`,
+      `Batch get from '${table}' left ${unprocessed.length} key(s) unread (${items.length} item(s) fetched)${
+        batchReason(init)
+      }`,
       init.cause === undefined ? undefined : { cause: init.cause },
     );
     this.name = "BatchGetError";

@@ -106,12 +106,13 @@ Deno.test("a server without DescribeTable still gets correct batch writes", asyn
     },
   });
   const metrics = await client.batchWrite(
-    "t",
+    "tbl",
     Array.from({ length: 60 }, (_, i) => ({ pk: `k${i}` })),
   );
   assert.equal(metrics.requests, 3);
   assert.equal(metrics.items, 60);
-  await client.batchWrite("t", [{ pk: "x" }, { pk: "y" }]);
+  await client.batchWrite("tbl", [{ pk: "x" }, { pk: "y" }]);
+  // Without a schema, one request is in flight at a time.
   assert.equal(
     targets.filter((t) => t.endsWith("DescribeTable")).length,
     1,
@@ -132,11 +133,11 @@ Deno.test("a key schema given per call saves the DescribeTable and still dedupes
       return new Response(JSON.stringify({ UnprocessedItems: {} }));
     },
   });
-  await client.batchWrite("t", [{ pk: "a", v: 1 }, { pk: "a", v: 2 }], [], {
+  await client.batchWrite("tbl", [{ pk: "a", v: 1 }, { pk: "a", v: 2 }], [], {
     keySchema: { partitionKey: "pk" },
   });
   assert.deepEqual(targets, ["DynamoDB_20120810.BatchWriteItem"]);
-  assert.deepEqual(bodies[0].RequestItems.t, [{
+  assert.deepEqual(bodies[0].RequestItems.tbl, [{
     PutRequest: { Item: { pk: { S: "a" }, v: { N: "2" } } },
   }]);
 });
@@ -153,7 +154,7 @@ Deno.test("network errors are retried, then reported without credentials", async
     },
     retry: { maxAttempts: 3, minTimeout: 1, maxTimeout: 2 },
   });
-  const err = await client.putItem("t", { pk: "a" }).then(() => undefined, (e) => e);
+  const err = await client.putItem("tbl", { pk: "a" }).then(() => undefined, (e) => e);
   assert.ok(err instanceof DynamoDBError);
   assert.equal(err.code, "NetworkError");
   assert.equal(err.retryable, true);

@@ -373,16 +373,20 @@ Deno.test("useMemoryBackend: handles disposed out of order restore the original 
   }
 });
 
-Deno.test("a client following useMemoryBackend learns each backend's key schemas afresh", async () => {
-  const client = new DynamoDBClient(); // no backend: follows the default
+Deno.test("a client is bound to the backend in force when it is made", async () => {
+  const outside = new DynamoDBClient({ region: "us-east-1" });
   {
-    using _db = useMemoryBackend();
+    using db = useMemoryBackend();
+    const client = new DynamoDBClient(); // no backend: takes the default in force now
+    assert.equal(client.backend, db.backend);
+    assert.notEqual(outside.backend, db.backend, "made before: stays on HTTP");
     await client.createTable("users", { partitionKey: "pk", sortKey: "sk" });
     await client.batchWrite("users", [{ pk: "a", sk: "1" }, { pk: "a", sk: "2" }]);
   }
   {
-    // The same table name with another schema on a fresh backend.
+    // The same table name with another schema on a fresh backend, and a client made for it.
     using db = useMemoryBackend();
+    const client = new DynamoDBClient();
     db.seed("users", [], { partitionKey: "pk" });
     await client.batchWrite("users", [{ pk: "a", v: 1 }, { pk: "a", v: 2 }, { pk: "b" }]);
     assert.deepEqual(

@@ -1,28 +1,29 @@
 /**
  * Batch gets: each distinct key sent once, 100 keys per request, several requests in flight,
- * unprocessed keys and failures retried with backoff.
+ * and unprocessed keys merged into the next requests after their backoff.
  *
  * @module
  */
 
-import type { OperationMetrics, Progress } from "../metrics.ts";
-import { backoffDelay, delay } from "../retry.ts";
 import { unmarshall, type UnmarshallOptions } from "../wire/marshall.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
+import type { Engine } from "./engine.ts";
 import { canonicalJson, extractKey, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
-import { type EngineContext, isRetryable, runPool, sendOnce } from "./request.ts";
+import { type Scheduled, Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
 /** DynamoDB's limit of keys in one BatchGetItem request. */
 export const MAX_KEYS_PER_REQUEST = 100;
 
 /** One key to read, in the caller's form and in wire form. */
-export interface GetOp {
+export interface GetOp extends Scheduled {
   /** The caller's key. */
   original: Key;
   /** The key in DynamoDB JSON. */
   wire: AttributeMap;
   /** Identity of the key. */
   id: string;
+  /** Position in the caller's list. */
+  index: number;
 }
 
 /** Options of a batch get run. */
@@ -33,10 +34,6 @@ export interface GetRunOptions {
   projection?: string[];
   /** How numbers are unmarshalled. */
   numbers?: UnmarshallOptions["numbers"];
-  /** Cancels waits and requests. */
-  signal?: AbortSignal;
-  /** Called as requests complete. */
-  onProgress?: (progress: Progress) => void;
 }
 
 /** Marshals every key; throws {@linkcode ValidationError} naming the first bad one. */
@@ -68,12 +65,16 @@ export function prepareKeys(
     } else id = canonicalJson(wire);
     if (seen.has(id)) continue;
     seen.add(id);
-    ops.push({ original: keys[index], wire, id });
+    ops.push({ original: keys[index], wire, id, index, seq: 0, attempts: 0, notBefore: 0 });
   }
   return ops;
 }
 
-function projectionInput(projection: string[] | undefined, schema: ResolvedKeySchema | undefined) {
+/** The projection of a batch get (key attributes always included). */
+export function projectionInput(
+  projection: string[] | undefined,
+  schema: ResolvedKeySchema | undefined,
+) {
   if (!projection || projection.length === 0) return {};
   const names = new Set(projection);
   // Key attributes are always projected, so that results can be told apart.
@@ -95,102 +96,99 @@ function projectionInput(projection: string[] | undefined, schema: ResolvedKeySc
   };
 }
 
-/** The outcome of a batch get run. */
-export interface GetOutcome {
-  /** Items fetched. */
-  items: Item[];
-  /** Keys never read. */
-  failed: Key[];
-  /** The last error behind a failure. */
-  cause?: unknown;
-}
+/** Reads keys of one table: 100 per request, several requests in flight. */
+export class GetScheduler extends Scheduler<GetOp> {
+  /** The items read so far. */
+  readonly items: Item[] = [];
+  protected readonly requestSize = MAX_KEYS_PER_REQUEST;
+  #table: string;
+  #schema: ResolvedKeySchema | undefined;
+  #shared: Record<string, unknown>;
+  #perKey: number;
+  #unmarshall: UnmarshallOptions | undefined;
 
-/** Reads all keys, 100 per request, with retries. */
-export async function runGet(
-  ctx: EngineContext,
-  table: string,
-  ops: GetOp[],
-  metrics: OperationMetrics,
-  schema: ResolvedKeySchema | undefined,
-  options: GetRunOptions,
-): Promise<GetOutcome> {
-  const chunks: GetOp[][] = [];
-  for (let i = 0; i < ops.length; i += MAX_KEYS_PER_REQUEST) {
-    chunks.push(ops.slice(i, i + MAX_KEYS_PER_REQUEST));
+  /** Creates a scheduler reading from `table`. */
+  constructor(
+    engine: Engine,
+    table: string,
+    schema: ResolvedKeySchema | undefined,
+    run: GetRunOptions,
+    metrics: GetSchedulerMetrics,
+    options: SchedulerOptions = {},
+  ) {
+    super(engine, metrics, options);
+    this.#table = table;
+    this.#schema = schema;
+    this.#shared = {
+      ...projectionInput(run.projection, schema),
+      ...(run.consistentRead ? { ConsistentRead: true } : {}),
+    };
+    this.#perKey = run.consistentRead ? 1 : 0.5;
+    this.#unmarshall = run.numbers ? { numbers: run.numbers } : undefined;
   }
-  const items: Item[] = [];
-  const failed: Key[] = [];
-  let cause: unknown;
-  let done = 0;
-  const shared = {
-    ...projectionInput(options.projection, schema),
-    ...(options.consistentRead ? { ConsistentRead: true } : {}),
-  };
-  const unmarshallOptions = options.numbers ? { numbers: options.numbers } : undefined;
-  const report = () => options.onProgress?.({ done, failed: failed.length, total: ops.length });
-  const perKey = options.consistentRead ? 1 : 0.5;
 
-  await runPool(chunks.length, ctx.concurrency, async (c) => {
-    let pending = chunks[c];
-    for (let attempt = 0;; attempt++) {
-      if (options.signal?.aborted) {
-        cause = options.signal.reason;
-        break;
+  protected lanes(): number {
+    return this.engine.concurrency;
+  }
+
+  protected take(now: number): GetOp[] {
+    const chunk: GetOp[] = [];
+    if (this.retries.length) {
+      const waiting: GetOp[] = [];
+      for (const op of this.retries) {
+        if (op.notBefore <= now && chunk.length < MAX_KEYS_PER_REQUEST) chunk.push(op);
+        else waiting.push(op);
       }
-      if (attempt > 0) metrics.retries++;
-      try {
-        const output = await sendOnce(
-          ctx,
-          "BatchGetItem",
-          {
-            RequestItems: { [table]: { Keys: pending.map((op) => op.wire), ...shared } },
-            ReturnConsumedCapacity: "TOTAL",
-          },
-          metrics,
-          options.signal,
-          { kind: "read", units: pending.length * perKey },
-        );
-        const got = (output.Responses as Record<string, AttributeMap[]> | undefined)?.[table] ?? [];
-        for (const wire of got) items.push(unmarshall(wire, unmarshallOptions));
-        metrics.items += got.length;
-        const left =
-          (output.UnprocessedKeys as Record<string, { Keys: AttributeMap[] }> | undefined)?.[table]
-            ?.Keys ?? [];
-        done += pending.length - left.length;
-        report();
-        if (left.length === 0) {
-          pending = [];
-          break;
-        }
-        pending = matchKeys(pending, left, schema);
-        cause = undefined;
-        ctx.rateLimit?.throttled("read");
-      } catch (err) {
-        cause = err;
-        if (options.signal?.aborted || !isRetryable(err)) break;
-      }
-      if (attempt + 1 >= ctx.retry.maxAttempts) break;
-      try {
-        await delay(backoffDelay(attempt, ctx.retry, ctx.random), options.signal);
-      } catch (err) {
-        cause = err;
-        break;
-      }
+      this.retries = waiting;
     }
-    if (pending.length) {
-      for (const op of pending) failed.push(op.original);
-      metrics.unprocessed += pending.length;
-      report();
+    while (chunk.length < MAX_KEYS_PER_REQUEST && this.head < this.fresh.length) {
+      chunk.push(this.fresh[this.head++]);
     }
-  });
-  return { items, failed, cause };
+    return chunk;
+  }
+
+  protected released(): void {}
+
+  protected async request(chunk: GetOp[]): Promise<GetOp[]> {
+    const table = this.#table;
+    const output = await this.engine.attempt(
+      "BatchGetItem",
+      {
+        RequestItems: { [table]: { Keys: chunk.map((op) => op.wire), ...this.#shared } },
+        ReturnConsumedCapacity: "TOTAL",
+      },
+      this.metrics,
+      { signal: this.signal, capacity: { kind: "read", units: chunk.length * this.#perKey } },
+    );
+    const got = (output.Responses as Record<string, AttributeMap[]> | undefined)?.[table] ?? [];
+    for (const wire of got) this.items.push(unmarshall(wire, this.#unmarshall));
+    this.metrics.items += got.length;
+    const left = (output.UnprocessedKeys as Record<string, { Keys: AttributeMap[] }> | undefined)
+      ?.[table]
+      ?.Keys;
+    if (!left?.length) return [];
+    this.engine.rateLimit?.throttled("read");
+    return matchKeys(chunk, left, this.#schema);
+  }
 }
+
+/** The metrics a get scheduler counts into. */
+type GetSchedulerMetrics = Scheduler<GetOp>["metrics"];
 
 function matchKeys(pending: GetOp[], left: AttributeMap[], schema?: ResolvedKeySchema): GetOp[] {
   const byId = new Map<string, GetOp>();
   for (const op of pending) byId.set(op.id, op);
   return left.map((wire) => {
     const id = schema ? keyId(wire, schema) : canonicalJson(wire);
-    return byId.get(id) ?? { original: unmarshall(wire), wire, id };
+    return byId.get(id) ??
+      {
+        original: unmarshall(wire),
+        wire,
+        id,
+        index: -1,
+        seq: Number.MAX_SAFE_INTEGER,
+        attempts: pending[0]?.attempts ?? 1,
+        notBefore: 0,
+      };
   });
 }

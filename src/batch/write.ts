@@ -1,18 +1,17 @@
 /**
- * Batch writes: validation up front, dedupe (last operation on a key wins), chunking by count
- * and size, several requests in flight, and retries of unprocessed items and failures.
+ * Batch write operations: validation up front, key identity, dedupe (the last operation on a
+ * key wins), chunking by count and size, and matching what the server left unprocessed with
+ * what the caller handed over.
  *
  * @module
  */
 
-import { ValidationError } from "../errors.ts";
-import type { OperationMetrics, Progress } from "../metrics.ts";
-import { backoffDelay, delay } from "../retry.ts";
+import { type UnprocessedWrites, ValidationError } from "../errors.ts";
 import { marshall, unmarshall } from "../wire/marshall.ts";
-import { itemSize, MAX_ITEM_BYTES, writeUnits } from "../wire/size.ts";
+import { itemSize, MAX_ITEM_BYTES } from "../wire/size.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
 import { canonicalJson, extractKey, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
-import { type EngineContext, isRetryable, runPool, sendOnce } from "./request.ts";
+import type { Scheduled } from "./scheduler.ts";
 
 /** DynamoDB's limit of writes in one BatchWriteItem request. */
 export const MAX_WRITES_PER_REQUEST = 25;
@@ -20,7 +19,7 @@ export const MAX_WRITES_PER_REQUEST = 25;
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /** One put or delete, in the caller's form and in wire form. */
-export interface WriteOp {
+export interface WriteOp extends Scheduled {
   /** The caller's item (puts) or key (deletes). */
   original: Item | Key;
   /** Whether it is a delete. */
@@ -33,6 +32,8 @@ export interface WriteOp {
   id?: string;
   /** Position in the caller's list (or the writer's stream), for error messages. */
   index: number;
+  /** At most this many entries may share its request (set after a request was refused for duplicate keys). */
+  limit?: number;
 }
 
 /** Marshals and checks one put. Throws {@linkcode ValidationError} naming the item. */
@@ -61,6 +62,9 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
     request: { PutRequest: { Item: wire } },
     size,
     index,
+    seq: 0,
+    attempts: 0,
+    notBefore: 0,
   };
   if (schema) op.id = keyId(extractKey(wire, schema, { label: "item", index }, false), schema);
   return op;
@@ -75,6 +79,9 @@ export function prepareDelete(key: Key, index: number, schema?: ResolvedKeySchem
     request: { DeleteRequest: { Key: wire } },
     size: itemSize(wire),
     index,
+    seq: 0,
+    attempts: 0,
+    notBefore: 0,
   };
   if (schema) op.id = keyId(wire, schema);
   return op;
@@ -110,6 +117,19 @@ export function chunkWrites(ops: WriteOp[]): WriteOp[][] {
   return chunks;
 }
 
+/**
+ * Computes an operation's key identity against the schema.
+ *
+ * @throws {ValidationError} Naming the operation, when its key does not fit the schema.
+ */
+export function identify(op: WriteOp, schema: ResolvedKeySchema): void {
+  const wire = "PutRequest" in op.request
+    ? op.request.PutRequest.Item
+    : op.request.DeleteRequest.Key;
+  const where = { label: op.isDelete ? "key" : "item", index: op.index };
+  op.id = keyId(extractKey(wire, schema, where, op.isDelete), schema);
+}
+
 function requestIdOf(entry: WriteOp["request"], schema?: ResolvedKeySchema): string {
   if ("PutRequest" in entry) {
     const item = entry.PutRequest.Item;
@@ -120,7 +140,7 @@ function requestIdOf(entry: WriteOp["request"], schema?: ResolvedKeySchema): str
 }
 
 /** Maps the server's unprocessed entries back to the caller's operations. */
-function matchUnprocessed(
+export function matchUnprocessed(
   pending: WriteOp[],
   unprocessed: WriteOp["request"][],
   schema?: ResolvedKeySchema,
@@ -132,135 +152,44 @@ function matchUnprocessed(
     if (list) list.push(op);
     else byId.set(id, [op]);
   }
-  return unprocessed.map((entry) => {
+  const matched: WriteOp[] = [];
+  for (const entry of unprocessed) {
     const op = byId.get(requestIdOf(entry, schema))?.shift();
-    if (op) return op;
+    if (op) {
+      matched.push(op);
+      continue;
+    }
     // The server returned an entry we cannot match: keep its own copy so it is never lost.
     const isDelete = "DeleteRequest" in entry;
     const wire = isDelete ? entry.DeleteRequest.Key : entry.PutRequest.Item;
-    return {
+    matched.push({
       original: unmarshall(wire),
       isDelete,
       request: entry,
       size: itemSize(wire),
       index: -1,
-    };
-  });
-}
-
-/** The result of running a set of write chunks. */
-export interface WriteOutcome {
-  /** Operations never confirmed, in the caller's form. */
-  failed: WriteOp[];
-  /** The last error that caused a failure, if any. */
-  cause?: unknown;
-}
-
-/** Options for {@linkcode runWriteChunks}. */
-export interface RunWriteOptions {
-  /** Cancels waits and requests; what was not confirmed is reported as failed. */
-  signal?: AbortSignal;
-  /** Called as requests complete. */
-  onProgress?: (progress: Progress) => void;
-  /** Total for progress reports. */
-  total?: number;
-  /** Called after each chunk settles with what it confirmed and what it failed. */
-  onChunkDone?: (done: WriteOp[], failed: WriteOp[]) => void;
-}
-
-/**
- * Sends one chunk, resending unprocessed items and retryable failures with backoff until all
- * are confirmed or the attempts are spent.
- */
-export async function sendWriteChunk(
-  ctx: EngineContext,
-  table: string,
-  chunk: WriteOp[],
-  metrics: OperationMetrics,
-  schema: ResolvedKeySchema | undefined,
-  signal: AbortSignal | undefined,
-  onConfirmed: (count: number) => void,
-): Promise<WriteOutcome> {
-  let pending = chunk;
-  let cause: unknown;
-  for (let attempt = 0;; attempt++) {
-    if (attempt > 0) metrics.retries++;
-    let units = 0;
-    for (const op of pending) units += op.isDelete ? 1 : writeUnits(op.size);
-    try {
-      const output = await sendOnce(
-        ctx,
-        "BatchWriteItem",
-        {
-          RequestItems: { [table]: pending.map((op) => op.request) },
-          ReturnConsumedCapacity: "TOTAL",
-        },
-        metrics,
-        signal,
-        { kind: "write", units },
-      );
-      const left =
-        (output.UnprocessedItems as Record<string, WriteOp["request"][]> | undefined)?.[table] ??
-          [];
-      onConfirmed(pending.length - left.length);
-      if (left.length === 0) return { failed: [] };
-      pending = matchUnprocessed(pending, left, schema);
-      cause = undefined;
-      ctx.rateLimit?.throttled("write");
-    } catch (err) {
-      if (signal?.aborted || !isRetryable(err)) return { failed: pending, cause: err };
-      cause = err;
-    }
-    if (attempt + 1 >= ctx.retry.maxAttempts) return { failed: pending, cause };
-    try {
-      await delay(backoffDelay(attempt, ctx.retry, ctx.random), signal);
-    } catch (err) {
-      return { failed: pending, cause: err };
-    }
+      seq: Number.MAX_SAFE_INTEGER,
+      attempts: pending[0]?.attempts ?? 1,
+      notBefore: 0,
+    });
   }
+  // Keep the caller's order among what goes back.
+  return matched.sort((a, b) => a.seq - b.seq);
 }
 
-/**
- * Sends all chunks with at most `ctx.concurrency` in flight; a chunk that fails does not stop
- * the others.
- */
-export async function runWriteChunks(
-  ctx: EngineContext,
-  table: string,
-  chunks: WriteOp[][],
-  metrics: OperationMetrics,
-  schema: ResolvedKeySchema | undefined,
-  options: RunWriteOptions = {},
-): Promise<WriteOutcome> {
-  const failed: WriteOp[] = [];
-  let cause: unknown;
-  let done = 0;
-  const report = () => options.onProgress?.({ done, failed: failed.length, total: options.total });
-  await runPool(chunks.length, ctx.concurrency, async (i) => {
-    const chunk = chunks[i];
-    let outcome: WriteOutcome;
-    if (options.signal?.aborted) outcome = { failed: chunk, cause: options.signal.reason };
-    else {
-      outcome = await sendWriteChunk(ctx, table, chunk, metrics, schema, options.signal, (n) => {
-        done += n;
-        metrics.items += n;
-        if (n > 0) report();
-      });
-    }
-    if (outcome.failed.length) {
-      failed.push(...outcome.failed);
-      metrics.unprocessed += outcome.failed.length;
-      cause = outcome.cause ?? cause;
-      report();
-    }
-  });
-  return { failed, cause };
-}
-
-/** Splits failed operations into the puts and deletes the caller handed over. */
-export function splitFailed(failed: WriteOp[]): { puts: Item[]; deletes: Key[] } {
+/** The caller's view of operations that were not written, in their order. */
+export function toUnprocessed(failed: WriteOp[]): UnprocessedWrites {
   const puts: Item[] = [];
   const deletes: Key[] = [];
-  for (const op of failed) (op.isDelete ? deletes : puts).push(op.original);
-  return { puts, deletes };
+  const ops: UnprocessedWrites["ops"] = [];
+  for (const op of failed) {
+    if (op.isDelete) {
+      deletes.push(op.original);
+      ops.push({ type: "delete", key: op.original, index: op.index, error: op.error });
+    } else {
+      puts.push(op.original);
+      ops.push({ type: "put", item: op.original, index: op.index, error: op.error });
+    }
+  }
+  return { puts, deletes, ops };
 }

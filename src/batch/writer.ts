@@ -7,29 +7,26 @@
 import { BatchWriteError, ValidationError } from "../errors.ts";
 import { newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
 import type { Item, Key, KeySchema } from "../wire/types.ts";
-import type { DynamoDBClient } from "../client.ts";
-import { type EngineHost, hostOf } from "./host.ts";
-import { extractKey, keyId, type ResolvedKeySchema, resolveKeySchema } from "./keys.ts";
-import {
-  MAX_REQUEST_BYTES,
-  MAX_WRITES_PER_REQUEST,
-  prepareDelete,
-  preparePut,
-  sendWriteChunk,
-  splitFailed,
-  type WriteOp,
-} from "./write.ts";
+import { callHook, Engine } from "./engine.ts";
+import { resolveKeySchema } from "./keys.ts";
+import { checkTableName } from "./table_name.ts";
+import { prepareDelete, preparePut, toUnprocessed, type WriteOp } from "./write.ts";
+import { WriteScheduler } from "./write_scheduler.ts";
 
 /** Options of a {@linkcode BatchWriter}. */
 export interface BatchWriterOptions {
   /**
    * How many operations may wait in the buffer before `await batch.put(x)` waits for room.
+   * Any positive integer works: a buffer smaller than a request (25) is sent when it is full.
    * @default {1000}
    */
   maxBuffered?: number;
-  /** The table's key schema; read with DescribeTable when not given. */
+  /** The table's key schema; read with DescribeTable (once, when the writer is made) when not given. */
   keySchema?: KeySchema;
-  /** Called as writes are confirmed or fail. */
+  /**
+   * Called as writes are confirmed or fail. `total` is the number of operations received so
+   * far (a writer cannot know how many will come). A hook that throws is ignored.
+   */
   onProgress?: (progress: Progress) => void;
   /** Called with the metrics of each flush and of the close (besides the client's hooks). */
   onMetrics?: (metrics: OperationMetrics) => void;
@@ -37,17 +34,65 @@ export interface BatchWriterOptions {
   signal?: AbortSignal;
 }
 
+/** Anything that owns a request engine: a {@linkcode DynamoDBClient}. */
+export interface EngineOwner {
+  /** The client's request engine. */
+  readonly engine: Engine;
+}
+
 const READY: Promise<void> = /* @__PURE__ */ Promise.resolve();
+
+/** What a writer that was never closed leaves behind, for the warning. */
+interface OpenWriter {
+  table: string;
+  pending: number;
+}
+
+const openWriters = /* @__PURE__ */ new Set<OpenWriter>();
+
+function warnUnclosed(writer: OpenWriter): void {
+  openWriters.delete(writer);
+  if (writer.pending === 0) return;
+  console.warn(
+    `dynobatch: a BatchWriter for '${writer.table}' was never closed; ${writer.pending} operation(s) it held were not written. Use 'await using', or call close() and await it.`,
+  );
+}
+
+// A writer dropped with operations still buffered warns when it is collected, and (where the
+// runtime fires it) when the program unloads.
+const finalizer =
+  /* @__PURE__ */ (() =>
+    typeof FinalizationRegistry === "function"
+      ? new FinalizationRegistry<OpenWriter>(warnUnclosed)
+      : undefined)();
+
+let unloadHooked = false;
+function hookUnload(): void {
+  if (unloadHooked) return;
+  unloadHooked = true;
+  const target = globalThis as { addEventListener?: (type: string, fn: () => void) => void };
+  try {
+    target.addEventListener?.("unload", () => {
+      for (const writer of [...openWriters]) warnUnclosed(writer);
+    });
+  } catch {
+    // No unload event here.
+  }
+}
 
 /**
  * Writes many items with as few requests as possible: operations are buffered and sent in
  * requests of 25 as soon as 25 are ready, several requests in flight, with unprocessed items
- * and throttles retried. The last operation on a key wins.
+ * and throttles retried (merged into the next requests). The last operation on a key wins.
  *
  * `put` and `delete` may be called without `await`; awaiting them waits for room in the
  * buffer, which keeps memory flat for streams of any length. Failures never reject those
- * promises: they are reported, naming every item, by `flush()`, `close()` or the end of an
- * `await using` block, as a {@linkcode BatchWriteError}.
+ * promises: they are reported, naming every item in the order it was handed over, by
+ * `flush()`, `close()` or the end of an `await using` block, as a {@linkcode BatchWriteError}.
+ *
+ * Always close a writer (`await using` does it): operations still buffered when a writer is
+ * dropped are not written. A writer that is collected, or still open when the program unloads,
+ * with operations buffered prints a warning naming its table and their count.
  *
  * @example Writing 100 items
  * ```ts
@@ -66,37 +111,36 @@ const READY: Promise<void> = /* @__PURE__ */ Promise.resolve();
 export class BatchWriter implements AsyncDisposable {
   /** The table written to. */
   readonly table: string;
-  #host: EngineHost;
+  #engine: Engine;
   #options: BatchWriterOptions;
   #maxBuffered: number;
-  #queue: WriteOp[] = [];
-  #head = 0;
-  #inFlight = 0;
-  #inFlightIds = new Map<string, number>();
+  #scheduler: WriteScheduler;
   #roomWaiters: (() => void)[] = [];
-  #idleWaiters: (() => void)[] = [];
-  #failed: WriteOp[] = [];
-  #cause: unknown;
   #received = 0;
-  #done = 0;
-  #failedCount = 0;
-  #forcing = 0;
-  #closed = false;
-  #schema: ResolvedKeySchema | undefined;
-  #schemaState: "unknown" | "loading" | "ready" = "unknown";
-  #metrics: OperationMetrics;
+  #closing: Promise<void> | undefined;
   #windowStart = -1;
+  #open: OpenWriter;
 
   /**
-   * Creates a writer for `table`.
+   * Creates a writer for `table` and starts reading its key schema if it is not known.
    *
    * @param client The client to send with.
    * @param table The table name.
    * @param options Buffering, key schema, progress and metrics hooks.
+   * @throws {ValidationError} For a bad table name or key schema.
+   * @throws {RangeError} For a `maxBuffered` that is not a positive integer.
    */
-  constructor(client: DynamoDBClient, table: string, options: BatchWriterOptions = {}) {
-    this.table = table;
-    this.#host = hostOf(client);
+  constructor(client: EngineOwner, table: string, options: BatchWriterOptions = {}) {
+    const engine = (client as { engine?: unknown } | undefined)?.engine;
+    if (!(engine instanceof Engine)) {
+      throw new TypeError(
+        `Cannot create a BatchWriter: expected a DynamoDBClient, current value is ${
+          Object.prototype.toString.call(client)
+        }`,
+      );
+    }
+    this.table = checkTableName(table);
+    this.#engine = engine;
     this.#options = options;
     const max = options.maxBuffered ?? 1000;
     if (!Number.isInteger(max) || max < 1) {
@@ -105,19 +149,31 @@ export class BatchWriter implements AsyncDisposable {
       );
     }
     this.#maxBuffered = max;
-    this.#metrics = newMetrics("flush", table);
-    if (options.keySchema) {
-      this.#schema = resolveKeySchema(options.keySchema);
-      this.#schemaState = "ready";
-    } else {
-      this.#schema = this.#host.knownKeySchema(table);
-      if (this.#schema) this.#schemaState = "ready";
+    const explicit = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
+    this.#scheduler = new WriteScheduler(engine, table, newMetrics("flush", table), {
+      signal: options.signal,
+      onChange: () => this.#changed(),
+      onProgress: (done, failed) =>
+        callHook(options.onProgress, { done, failed, total: this.#received }),
+    });
+    this.#scheduler.maxBuffered = max;
+    this.#open = { table, pending: 0 };
+    const schema = explicit ?? engine.knownKeySchema(table);
+    if (schema) this.#scheduler.setSchema(schema);
+    else {
+      // Read the schema now, without the writer's signal: the lookup is shared with other
+      // operations, and an abort only fails this writer's operations.
+      this.#scheduler.ready = false;
+      engine.keySchema(table).then(
+        (found) => this.#scheduler.setSchema(found),
+        () => this.#scheduler.setSchema(undefined),
+      );
     }
   }
 
   /** Operations buffered and not yet sent. */
   get buffered(): number {
-    return this.#queue.length - this.#head;
+    return this.#scheduler.buffered;
   }
 
   /**
@@ -127,8 +183,7 @@ export class BatchWriter implements AsyncDisposable {
    */
   put(item: Item): Promise<void> {
     this.#checkOpen();
-    const op = preparePut(item, this.#received, this.#schema);
-    return this.#enqueue(op);
+    return this.#enqueue(preparePut(item, this.#received, this.#scheduler.schema));
   }
 
   /**
@@ -137,37 +192,41 @@ export class BatchWriter implements AsyncDisposable {
    */
   delete(key: Key): Promise<void> {
     this.#checkOpen();
-    const op = prepareDelete(key, this.#received, this.#schema);
-    return this.#enqueue(op);
+    return this.#enqueue(prepareDelete(key, this.#received, this.#scheduler.schema));
   }
 
   /**
    * Sends everything buffered now and waits until it is written.
    *
-   * @throws {BatchWriteError} Listing every put and delete that failed since the last report.
+   * @throws {BatchWriteError} Listing every put and delete that failed since the last report,
+   *   in the order they were handed over.
    */
   async flush(): Promise<void> {
     await this.#drain("flush");
   }
 
   /**
-   * Flushes and closes the writer; later `put`/`delete` calls throw.
+   * Flushes and closes the writer; later `put`/`delete` calls throw. Every call returns the
+   * same promise, which settles once everything is written or rejects with what was not.
    *
    * @throws {BatchWriteError} Listing every put and delete that failed since the last report.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#drain("close");
+  close(): Promise<void> {
+    if (!this.#closing) {
+      finalizer?.unregister(this.#open);
+      openWriters.delete(this.#open);
+      this.#closing = this.#drain("close");
+    }
+    return this.#closing;
   }
 
-  /** Closes the writer at the end of an `await using` block. */
+  /** Closes the writer at the end of an `await using` block (the same promise as `close()`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
   #checkOpen(): void {
-    if (this.#closed) {
+    if (this.#closing) {
       throw new ValidationError(`The BatchWriter for '${this.table}' is closed`, {
         rule: "writer-closed",
       });
@@ -175,191 +234,38 @@ export class BatchWriter implements AsyncDisposable {
   }
 
   #enqueue(op: WriteOp): Promise<void> {
-    this.#received++;
-    if (this.#windowStart < 0) this.#windowStart = this.#host.now();
-    this.#queue.push(op);
-    this.#pump();
+    if (this.#received++ === 0) {
+      finalizer?.register(this, this.#open, this.#open);
+      openWriters.add(this.#open);
+      hookUnload();
+    }
+    if (this.#windowStart < 0) this.#windowStart = this.#engine.now();
+    this.#scheduler.add(op);
     if (this.buffered < this.#maxBuffered) return READY;
     return new Promise((resolve) => this.#roomWaiters.push(resolve));
   }
 
   async #drain(operation: string): Promise<void> {
-    if (this.#windowStart < 0) this.#windowStart = this.#host.now();
-    this.#forcing++;
-    try {
-      this.#pump();
-      if (this.buffered > 0 || this.#inFlight > 0) {
-        await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
-      }
-    } finally {
-      this.#forcing--;
-    }
-    const metrics = this.#metrics;
+    if (this.#windowStart < 0) this.#windowStart = this.#engine.now();
+    await this.#scheduler.drain();
+    const scheduler = this.#scheduler;
+    const metrics = scheduler.metrics;
     metrics.operation = operation;
-    metrics.durationMs = this.#host.now() - this.#windowStart;
-    this.#metrics = newMetrics("flush", this.table);
+    metrics.durationMs = this.#engine.now() - this.#windowStart;
+    scheduler.metrics = newMetrics("flush", this.table);
     this.#windowStart = -1;
-    this.#host.record(metrics, this.#options.onMetrics);
-    if (this.#failed.length) {
-      const failed = this.#failed;
-      const cause = this.#cause;
-      this.#failed = [];
-      this.#cause = undefined;
-      throw new BatchWriteError(this.table, splitFailed(failed), { cause });
+    this.#engine.recordFinished(metrics, this.#options.onMetrics);
+    const { failed, cause } = scheduler.takeFailed();
+    if (failed.length) {
+      const attempts = failed.reduce((n, op) => Math.max(n, op.attempts), 0);
+      throw new BatchWriteError(this.table, toUnprocessed(failed), { cause, attempts });
     }
   }
 
-  #loadSchema(): void {
-    this.#schemaState = "loading";
-    this.#host.keySchema(this.table, this.#options.signal).then(
-      (schema) => {
-        this.#schema = schema;
-      },
-      () => {
-        // Unknown schema: requests go out without dedupe; the server reports real errors.
-        this.#schema = undefined;
-      },
-    ).finally(() => {
-      this.#schemaState = "ready";
-      this.#pump();
-    });
-  }
-
-  #pump(): void {
-    if (this.#schemaState !== "ready") {
-      if (this.#schemaState === "unknown" && this.buffered > 0) this.#loadSchema();
-      return;
-    }
-    while (this.#inFlight < this.#host.context().concurrency) {
-      const ready = this.buffered;
-      if (ready === 0 || (ready < MAX_WRITES_PER_REQUEST && this.#forcing === 0)) break;
-      const chunk = this.#takeChunk();
-      if (chunk.length === 0) break;
-      this.#send(chunk);
-    }
-    this.#wakeRoom();
-    if (this.buffered === 0 && this.#inFlight === 0) {
-      const idle = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of idle) resolve();
-    }
-  }
-
-  /** Takes up to 25 operations; keys in flight wait, later operations on a key replace earlier. */
-  #takeChunk(): WriteOp[] {
-    const chunk: WriteOp[] = [];
-    const positions = new Map<string, number>();
-    const deferred: WriteOp[] = [];
-    let bytes = 0;
-    let i = this.#head;
-    const queue = this.#queue;
-    for (; i < queue.length && chunk.length < MAX_WRITES_PER_REQUEST; i++) {
-      const op = queue[i];
-      if (this.#schema && op.id === undefined && !this.#identify(op)) continue;
-      if (op.id !== undefined) {
-        if (this.#inFlightIds.has(op.id)) {
-          deferred.push(op);
-          continue;
-        }
-        const at = positions.get(op.id);
-        if (at !== undefined) {
-          // The later operation on the same key wins; the earlier one is overwritten.
-          bytes += op.size - chunk[at].size;
-          chunk[at] = op;
-          this.#done++;
-          continue;
-        }
-      }
-      if (chunk.length > 0 && bytes + op.size > MAX_REQUEST_BYTES) break;
-      if (op.id !== undefined) positions.set(op.id, chunk.length);
-      chunk.push(op);
-      bytes += op.size;
-    }
-    // Deferred operations go back in front, in their order.
-    let head = i - deferred.length;
-    for (const op of deferred) queue[head++] = op;
-    this.#head = i - deferred.length;
-    if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return chunk;
-  }
-
-  /** Computes an operation's key identity; a key that does not fit the schema fails it. */
-  #identify(op: WriteOp): boolean {
-    const schema = this.#schema!;
-    try {
-      const wire = "PutRequest" in op.request
-        ? op.request.PutRequest.Item
-        : op.request.DeleteRequest.Key;
-      const key = extractKey(
-        wire,
-        schema,
-        { label: op.isDelete ? "key" : "item", index: op.index },
-        op.isDelete,
-      );
-      op.id = keyId(key, schema);
-      return true;
-    } catch (err) {
-      this.#fail([op], err);
-      return false;
-    }
-  }
-
-  #send(chunk: WriteOp[]): void {
-    this.#inFlight++;
-    for (const op of chunk) {
-      if (op.id !== undefined) {
-        this.#inFlightIds.set(op.id, (this.#inFlightIds.get(op.id) ?? 0) + 1);
-      }
-    }
-    const ctx = this.#host.context();
-    sendWriteChunk(
-      ctx,
-      this.table,
-      chunk,
-      this.#metrics,
-      this.#schema,
-      this.#options.signal,
-      (n) => {
-        this.#done += n;
-        this.#metrics.items += n;
-        if (n > 0) this.#report();
-      },
-    ).then(
-      (outcome) => outcome.failed.length && this.#fail(outcome.failed, outcome.cause),
-      (err) => this.#fail(chunk, err),
-    ).finally(() => {
-      for (const op of chunk) {
-        if (op.id === undefined) continue;
-        const left = this.#inFlightIds.get(op.id)! - 1;
-        if (left === 0) this.#inFlightIds.delete(op.id);
-        else this.#inFlightIds.set(op.id, left);
-      }
-      this.#inFlight--;
-      this.#pump();
-    });
-  }
-
-  #fail(ops: WriteOp[], cause: unknown): void {
-    this.#failed.push(...ops);
-    this.#failedCount += ops.length;
-    this.#metrics.unprocessed += ops.length;
-    this.#cause = cause;
-    this.#report();
-  }
-
-  #report(): void {
-    this.#options.onProgress?.({
-      done: this.#done,
-      failed: this.#failedCount,
-      total: this.#received,
-    });
-  }
-
-  #wakeRoom(): void {
-    while (this.#roomWaiters.length && this.buffered < this.#maxBuffered) {
+  #changed(): void {
+    const scheduler = this.#scheduler;
+    this.#open.pending = scheduler.pending;
+    while (this.#roomWaiters.length && scheduler.buffered < this.#maxBuffered) {
       this.#roomWaiters.shift()!();
     }
   }

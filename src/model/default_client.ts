@@ -4,14 +4,20 @@
  * @module
  */
 
+import type { Backend } from "../backends/backend.ts";
+import { getDefaultBackend } from "../backends/default.ts";
 import { DynamoDBClient } from "../client.ts";
 
 let current: DynamoDBClient | undefined;
+let fromEnvironment: DynamoDBClient | undefined;
+// A client is bound to its backend when made: one default client per default backend.
+const byBackend = /* @__PURE__ */ new WeakMap<Backend, DynamoDBClient>();
 
 /**
  * The client used by models declared without `client`: the one set with
- * {@linkcode setDefaultClient}, else a `new DynamoDBClient()` made on first use (region,
- * credentials and endpoint from the environment). That client follows `useMemoryBackend()`.
+ * {@linkcode setDefaultClient}; else, while `useMemoryBackend()` is in force, a client of that
+ * memory backend; else a `new DynamoDBClient()` made on first use (region, credentials and
+ * endpoint from the environment).
  *
  * @example Reading the default client's metrics
  * ```ts
@@ -22,8 +28,12 @@ let current: DynamoDBClient | undefined;
  * @returns The default client.
  */
 export function getDefaultClient(): DynamoDBClient {
-  current ??= new DynamoDBClient();
-  return current;
+  if (current) return current;
+  const backend = getDefaultBackend();
+  if (!backend) return fromEnvironment ??= new DynamoDBClient();
+  let client = byBackend.get(backend);
+  if (!client) byBackend.set(backend, client = new DynamoDBClient({ backend }));
+  return client;
 }
 
 /**
@@ -37,7 +47,7 @@ export function getDefaultClient(): DynamoDBClient {
  * ```
  *
  * @param client The new default client.
- * @returns The previous one, if one was set or made, so that callers can restore it.
+ * @returns The previous one, if one was set, so that callers can restore it.
  */
 export function setDefaultClient(client: DynamoDBClient | undefined): DynamoDBClient | undefined {
   const previous = current;

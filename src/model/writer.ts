@@ -70,6 +70,7 @@ export class ModelBatchWriter<T, K extends object = Key> implements AsyncDisposa
   #signal: AbortSignal | undefined;
   /** Metrics of the flush in progress, recorded once it is known whether it is retried. */
   #held: OperationMetrics[] = [];
+  #closing: Promise<void> | undefined;
 
   /**
    * Creates a writer for a model's table.
@@ -141,8 +142,9 @@ export class ModelBatchWriter<T, K extends object = Key> implements AsyncDisposa
    *
    * @throws {BatchWriteError} Listing every put and delete that failed since the last report.
    */
-  async close(): Promise<void> {
-    await this.#settle(() => this.#writer.close());
+  close(): Promise<void> {
+    this.#closing ??= this.#settle(() => this.#writer.close());
+    return this.#closing;
   }
 
   /** Closes the writer at the end of an `await using` block. */
@@ -163,8 +165,9 @@ export class ModelBatchWriter<T, K extends object = Key> implements AsyncDisposa
       // The attempt that found no table is not counted in the model's metrics.
       this.#held = [];
       await ensureTable(this.#client, this.table, this.#state.keySchema);
-      const { puts, deletes } = err.unprocessed;
-      await this.#client.batchWrite(this.table, puts, deletes, {
+      // Re-sent in the order they were handed over: "delete A, then save A" keeps A.
+      await this.#client.batchWriteOps(this.table, err.unprocessed.ops, {
+        keySchema: this.#state.keySchema,
         onMetrics: this.#sink,
         signal: this.#signal,
       });

@@ -1,0 +1,360 @@
+/**
+ * The request engine a client owns: one backend, bound when the client is made; one request
+ * with its timeout, rate limit and metrics; one retry policy (which errors, how long to back
+ * off, how many attempts); key schemas; and the recording of finished operations. Single-item
+ * operations, batch schedulers, writers, models and reads all send through it.
+ *
+ * @module
+ */
+
+import type { Backend } from "../backends/backend.ts";
+import { REQUEST_ID } from "../backends/backend.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { DynamoDBError } from "../errors.ts";
+import {
+  MetricsRecorder,
+  newMetrics,
+  type OperationMetrics,
+  type TotalMetrics,
+  type TracerLike,
+} from "../metrics.ts";
+import type { CapacityKind, RateLimiter } from "../rate_limit.ts";
+import { backoffDelay, type ResolvedRetryOptions } from "../retry.ts";
+import { endSpan, startSpan, traceFinished } from "../tracing.ts";
+import type { UnmarshallOptions } from "../wire/marshall.ts";
+import type { ResolvedKeySchema } from "./keys.ts";
+import { SchemaCache } from "./schema_cache.ts";
+
+/** The capacity a request is expected to consume, for the rate limiter. */
+export interface CapacityEstimate {
+  /** Read or write. */
+  kind: CapacityKind;
+  /** Estimated units. */
+  units: number;
+}
+
+/** Options of one request sent through the engine. */
+export interface SendOptions {
+  /** Cancels the request and any wait before it. */
+  signal?: AbortSignal;
+  /** The capacity it is expected to consume (rate limiting and consumed-capacity metrics). */
+  capacity?: CapacityEstimate;
+}
+
+/** Everything an {@linkcode Engine} is made from (resolved by the client). */
+export interface EngineSettings {
+  /** The backend every request goes to. */
+  backend: Backend;
+  /** Retry settings. */
+  retry: ResolvedRetryOptions;
+  /** Batch requests in flight at once. */
+  concurrency: number;
+  /** A rate limiter, if any. */
+  rateLimit?: RateLimiter;
+  /** Time allowed for one request, in milliseconds (0: none). */
+  requestTimeoutMs: number;
+  /** The clock that backoff, timeouts and durations follow. */
+  clock: Clock;
+  /** Random numbers in [0, 1) for jitter. */
+  random: () => number;
+  /** How numbers are read back. */
+  numbers?: UnmarshallOptions["numbers"];
+  /** Called with every finished operation's metrics. */
+  onMetrics?: (metrics: OperationMetrics) => void;
+  /** One span per operation. */
+  tracer?: TracerLike;
+  /** Key schemas the caller gave, by table. */
+  keySchemas?: Map<string, ResolvedKeySchema>;
+}
+
+/** Request ids kept per operation: enough to trace, bounded for writers that run for hours. */
+export const MAX_REQUEST_IDS = 1000;
+
+function sumCapacity(consumed: unknown): number {
+  if (!consumed) return 0;
+  const list = Array.isArray(consumed) ? consumed : [consumed];
+  let total = 0;
+  for (const entry of list) {
+    total += Number((entry as { CapacityUnits?: number }).CapacityUnits ?? 0);
+  }
+  return total;
+}
+
+/**
+ * Calls a user's hook. A hook that throws never changes what was written or how it is
+ * reported: its error is dropped, with one warning per hook.
+ */
+export function callHook<T>(hook: ((value: T) => void) | undefined, value: T): void {
+  if (!hook) return;
+  try {
+    hook(value);
+  } catch (err) {
+    if (warnedHooks.has(hook)) return;
+    warnedHooks.add(hook);
+    console.warn(
+      `dynobatch: a hook threw and was ignored (${err instanceof Error ? err.message : err})`,
+    );
+  }
+}
+
+const warnedHooks = /* @__PURE__ */ new WeakSet<object>();
+
+/** The outputs of a backend, as JSON. */
+export type Output = Record<string, unknown>;
+
+/**
+ * The request engine a {@linkcode DynamoDBClient} owns and hands to its writers and models.
+ * One place sends every request: it waits for the rate limiter, applies the timeout, counts
+ * requests, capacity and throttles, classifies failures and backs off between attempts.
+ */
+export class Engine {
+  /** The backend every request goes to. */
+  readonly backend: Backend;
+  /** Retry settings. */
+  readonly retry: ResolvedRetryOptions;
+  /** Batch requests in flight at once. */
+  readonly concurrency: number;
+  /** The rate limiter, if any. */
+  readonly rateLimit?: RateLimiter;
+  /** Time allowed for one request, in milliseconds (0: none). */
+  readonly requestTimeoutMs: number;
+  /** The clock backoff, timeouts and durations follow. */
+  readonly clock: Clock;
+  /** Random numbers in [0, 1) for jitter. */
+  readonly random: () => number;
+  /** How numbers are read back. */
+  readonly numbers?: UnmarshallOptions["numbers"];
+  #schemas: SchemaCache;
+  #recorder = new MetricsRecorder();
+  #onMetrics?: (metrics: OperationMetrics) => void;
+  #tracer?: TracerLike;
+
+  /** Creates an engine from resolved settings. */
+  constructor(settings: EngineSettings) {
+    this.backend = settings.backend;
+    this.retry = settings.retry;
+    this.concurrency = settings.concurrency;
+    this.rateLimit = settings.rateLimit;
+    this.requestTimeoutMs = settings.requestTimeoutMs;
+    this.clock = settings.clock;
+    this.random = settings.random;
+    this.numbers = settings.numbers;
+    this.#onMetrics = settings.onMetrics;
+    this.#tracer = settings.tracer;
+    this.#schemas = new SchemaCache(settings.keySchemas ?? new Map(), (table) => {
+      const metrics = newMetrics("describeTable", table);
+      return this.send("DescribeTable", { TableName: table }, metrics);
+    });
+  }
+
+  /** Milliseconds on the engine's clock. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Whether retrying the same request may succeed. */
+  retryable(err: unknown): boolean {
+    return err instanceof DynamoDBError && err.retryable;
+  }
+
+  /** The wait before retry number `retries` (0 for the first retry), with jitter. */
+  backoff(retries: number): number {
+    return backoffDelay(retries, this.retry, this.random);
+  }
+
+  /**
+   * Sends one request: checks the signal, waits for the rate limiter, applies the timeout and
+   * counts the request, its consumed capacity, throttles and request id in `metrics`.
+   * Rejects with the signal's reason once it aborts.
+   */
+  async attempt(
+    operation: string,
+    input: Record<string, unknown>,
+    metrics: OperationMetrics,
+    options: SendOptions = {},
+  ): Promise<Output> {
+    const { signal, capacity } = options;
+    signal?.throwIfAborted();
+    if (capacity && this.rateLimit) {
+      await this.rateLimit.acquire(capacity.kind, capacity.units, signal);
+    }
+    signal?.throwIfAborted();
+    metrics.requests++;
+    const timeoutMs = this.requestTimeoutMs;
+    let requestSignal = signal;
+    let controller: AbortController | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let forward: (() => void) | undefined;
+    let timedOut = false;
+    if (timeoutMs > 0) {
+      // One controller aborted by the timer or by the caller's signal (cheaper than
+      // AbortSignal.any, which some runtimes make costly per request).
+      const c = controller = new AbortController();
+      const expire = () => {
+        timedOut = true;
+        c.abort();
+      };
+      if (this.clock === systemClock) {
+        timer = setTimeout(expire, timeoutMs);
+      } else {
+        this.clock.sleep(timeoutMs, c.signal).then(expire, () => {});
+      }
+      if (signal) {
+        forward = () => c.abort(signal.reason);
+        signal.addEventListener("abort", forward, { once: true });
+      }
+      requestSignal = c.signal;
+    }
+    try {
+      const output = await this.backend.execute(operation, input, { signal: requestSignal });
+      const requestId = (output as { [REQUEST_ID]?: string })[REQUEST_ID];
+      if (requestId) keepRequestId(metrics, requestId);
+      if (capacity) {
+        const consumed = sumCapacity(output.ConsumedCapacity);
+        if (capacity.kind === "read") metrics.consumedRcu += consumed;
+        else metrics.consumedWcu += consumed;
+        if (this.rateLimit && output.ConsumedCapacity) {
+          this.rateLimit.settle(capacity.kind, capacity.units, consumed);
+        }
+      }
+      return output;
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (timedOut) {
+        throw new DynamoDBError(`Request timed out after ${timeoutMs} ms`, {
+          code: "TimeoutError",
+          retryable: true,
+          cause: err,
+        });
+      }
+      if (err instanceof DynamoDBError) {
+        if (err.requestId) keepRequestId(metrics, err.requestId);
+        if (err.throttle) {
+          metrics.throttles++;
+          if (capacity) this.rateLimit?.throttled(capacity.kind);
+        }
+      }
+      throw err;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      else controller?.abort();
+      if (forward) signal!.removeEventListener("abort", forward);
+    }
+  }
+
+  /**
+   * Sends one request and retries retryable failures with backoff until it succeeds, the
+   * attempts are spent (the last error is thrown, naming the attempts) or the signal aborts
+   * (its reason is thrown).
+   */
+  async send(
+    operation: string,
+    input: Record<string, unknown>,
+    metrics: OperationMetrics,
+    options: SendOptions = {},
+  ): Promise<Output> {
+    const { maxAttempts } = this.retry;
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.attempt(operation, input, metrics, options);
+      } catch (err) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (!this.retryable(err)) throw err;
+        if (attempt >= maxAttempts) throw withAttempts(err as DynamoDBError, attempt);
+      }
+      await this.clock.sleep(this.backoff(attempt - 1), options.signal);
+      metrics.retries++;
+    }
+  }
+
+  /** The key schema of a table if it can be known (a shared DescribeTable, cached). */
+  keySchema(table: string, signal?: AbortSignal): Promise<ResolvedKeySchema | undefined> {
+    return this.#schemas.get(table, signal);
+  }
+
+  /** The key schema of a table if already known, without a request. */
+  knownKeySchema(table: string): ResolvedKeySchema | undefined {
+    return this.#schemas.known(table);
+  }
+
+  /** Learns a table's key schema (from createTable or describeTable). */
+  rememberKeySchema(table: string, schema: ResolvedKeySchema): void {
+    this.#schemas.remember(table, schema);
+  }
+
+  /** Forgets what was learned of a table (it was deleted). */
+  forgetKeySchema(table: string): void {
+    this.#schemas.forget(table);
+  }
+
+  /** Records a finished operation: totals, the client's and the caller's hooks. */
+  record(metrics: OperationMetrics, sink?: (metrics: OperationMetrics) => void): void {
+    this.#recorder.record(metrics);
+    callHook(this.#onMetrics, metrics);
+    callHook(sink, metrics);
+  }
+
+  /** Records an operation that spanned many requests (a writer's flush) and traces it. */
+  recordFinished(metrics: OperationMetrics, sink?: (metrics: OperationMetrics) => void): void {
+    traceFinished(this.#tracer, metrics);
+    this.record(metrics, sink);
+  }
+
+  /** The last operation's metrics. */
+  lastMetrics(): OperationMetrics | undefined {
+    return this.#recorder.last();
+  }
+
+  /** Running totals. */
+  totalMetrics(): TotalMetrics {
+    return this.#recorder.totals();
+  }
+
+  /** Zeroes the totals. */
+  resetMetrics(): void {
+    this.#recorder.reset();
+  }
+
+  /**
+   * Runs one operation: a span around it, its duration measured, and its metrics recorded
+   * whether it succeeds or throws.
+   */
+  async run<T>(
+    operation: string,
+    table: string,
+    sink: ((metrics: OperationMetrics) => void) | undefined,
+    body: (metrics: OperationMetrics) => Promise<T>,
+  ): Promise<T> {
+    const metrics = newMetrics(operation, table);
+    const start = this.clock.now();
+    const span = startSpan(this.#tracer, operation, table);
+    let error: unknown;
+    try {
+      return await body(metrics);
+    } catch (err) {
+      error = err;
+      throw err;
+    } finally {
+      metrics.durationMs = this.clock.now() - start;
+      endSpan(span, metrics, error);
+      this.record(metrics, sink);
+    }
+  }
+}
+
+function keepRequestId(metrics: OperationMetrics, requestId: string): void {
+  if (metrics.requestIds.length < MAX_REQUEST_IDS) metrics.requestIds.push(requestId);
+}
+
+/** The same error, its message naming how many attempts were made. */
+function withAttempts(err: DynamoDBError, attempts: number): DynamoDBError {
+  if (attempts < 2) return err;
+  return new DynamoDBError(`${err.message} (after ${attempts} attempts)`, {
+    code: err.code,
+    status: err.status,
+    requestId: err.requestId,
+    retryable: err.retryable,
+    throttle: err.throttle,
+    cause: err,
+  });
+}

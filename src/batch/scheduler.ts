@@ -1,0 +1,285 @@
+/**
+ * The batch scheduler shared by batch writes and batch gets: entries wait in a queue, requests
+ * are built from them with several in flight, and what a request leaves unprocessed (or loses
+ * to a retryable failure) goes back, with its own attempt count and backoff, to be merged into
+ * the next requests. Aborting ends every wait at once; every entry ends confirmed or failed.
+ *
+ * @module
+ */
+
+import type { OperationMetrics } from "../metrics.ts";
+import type { Engine } from "./engine.ts";
+
+/** What the scheduler tracks of each entry. */
+export interface Scheduled {
+  /** Order of arrival. */
+  seq: number;
+  /** Requests that carried it so far. */
+  attempts: number;
+  /** Engine time before which it is not sent again (its backoff). */
+  notBefore: number;
+  /** The last error seen for it. */
+  error?: unknown;
+}
+
+/** Options of a {@linkcode Scheduler}. */
+export interface SchedulerOptions {
+  /** Cancels everything not yet confirmed. */
+  signal?: AbortSignal;
+  /** Called after each step (room in the buffer may have opened). */
+  onChange?: () => void;
+  /** Called when the counts of confirmed or failed entries changed. */
+  onProgress?: (done: number, failed: number) => void;
+}
+
+/**
+ * Sends queued entries in requests: subclasses build a request from the queue (`take`) and
+ * send it (`request`); the scheduler owns attempts, backoff, abort and settling.
+ */
+export abstract class Scheduler<Op extends Scheduled> {
+  /** The engine requests go through. */
+  protected readonly engine: Engine;
+  /** Cancels everything not yet confirmed. */
+  protected readonly signal?: AbortSignal;
+  /** Entries not sent yet, from `head` on. */
+  protected fresh: Op[] = [];
+  /** Index of the first unsent entry in `fresh`. */
+  protected head = 0;
+  /** Entries waiting to be sent again, oldest request's first. */
+  protected retries: Op[] = [];
+  /** Requests in flight. */
+  protected inFlight = 0;
+  /** Metrics that requests are counted in (the owner may swap it between windows). */
+  metrics: OperationMetrics;
+  /** Entries confirmed so far. */
+  confirmed = 0;
+  /** Entries failed for good so far. */
+  failedCount = 0;
+  /** When false, nothing is sent (the owner is still reading the key schema). */
+  ready = true;
+  /** Sending starts when this many entries are buffered, even below a full request. */
+  maxBuffered = Infinity;
+  #failed: Op[] = [];
+  #lastError: unknown;
+  #force = 0;
+  #seq = 0;
+  #idle: (() => void)[] = [];
+  #wake: { at: number; controller: AbortController } | undefined;
+  #pumping = false;
+  #onChange?: () => void;
+  #onProgress?: (done: number, failed: number) => void;
+  #reported = [0, 0];
+
+  /** Creates a scheduler on an engine. */
+  constructor(engine: Engine, metrics: OperationMetrics, options: SchedulerOptions = {}) {
+    this.engine = engine;
+    this.metrics = metrics;
+    this.signal = options.signal;
+    this.#onChange = options.onChange;
+    this.#onProgress = options.onProgress;
+    this.signal?.addEventListener("abort", () => this.pump(), { once: true });
+  }
+
+  /** Entries in a full request (25 writes, 100 keys). */
+  protected abstract readonly requestSize: number;
+  /** Requests that may be in flight at once now. */
+  protected abstract lanes(): number;
+  /** Builds the next request from eligible retries and the queue; may return none. */
+  protected abstract take(now: number): Op[];
+  /** Sends one request and resolves to the entries it left unprocessed. */
+  protected abstract request(chunk: Op[]): Promise<Op[]>;
+  /** Called once for each entry that settles (confirmed or failed for good). */
+  protected abstract released(op: Op): void;
+
+  /** Entries buffered and not yet sent. */
+  get buffered(): number {
+    return this.fresh.length - this.head;
+  }
+
+  /** Whether nothing is buffered, waiting or in flight. */
+  get settled(): boolean {
+    return this.buffered === 0 && this.retries.length === 0 && this.inFlight === 0;
+  }
+
+  /** Entries handed over and not settled. */
+  get pending(): number {
+    return this.buffered + this.retries.length + this.inFlightEntries;
+  }
+
+  /** Entries in requests now in flight. */
+  protected inFlightEntries = 0;
+
+  /** Queues an entry. */
+  add(op: Op): void {
+    op.seq = this.#seq++;
+    op.attempts = 0;
+    op.notBefore = 0;
+    this.fresh.push(op);
+    this.pump();
+  }
+
+  /** Sends everything now, partial requests included, and resolves once all has settled. */
+  async drain(): Promise<void> {
+    this.#force++;
+    try {
+      this.pump();
+      while (!this.settled) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    } finally {
+      this.#force--;
+    }
+  }
+
+  /** Takes the entries that failed for good since the last call, in arrival order. */
+  takeFailed(): { failed: Op[]; cause: unknown } {
+    const failed = this.#failed.sort((a, b) => a.seq - b.seq);
+    const cause = this.#lastError;
+    this.#failed = [];
+    this.#lastError = undefined;
+    return { failed, cause };
+  }
+
+  /** Fails entries for good with `error`. */
+  protected fail(ops: Op[], error: unknown): void {
+    if (ops.length === 0) return;
+    for (const op of ops) {
+      op.error = error ?? op.error;
+      this.#failed.push(op);
+      this.released(op);
+    }
+    this.failedCount += ops.length;
+    this.metrics.unprocessed += ops.length;
+    this.#lastError = error ?? this.#lastError;
+    this.#report();
+  }
+
+  /** Tells the progress hook, when a count changed. */
+  #report(): void {
+    const { confirmed, failedCount } = this;
+    if (confirmed === this.#reported[0] && failedCount === this.#reported[1]) return;
+    this.#reported = [confirmed, failedCount];
+    this.#onProgress?.(confirmed, failedCount);
+  }
+
+  /** Counts entries as confirmed. */
+  protected confirm(ops: Op[]): void {
+    for (const op of ops) this.released(op);
+    this.confirmed += ops.length;
+    this.#report();
+  }
+
+  /**
+   * Puts entries back to be sent again after their backoff, ahead of what is waiting; an entry
+   * whose attempts are spent fails for good instead.
+   */
+  protected requeue(ops: Op[], error: unknown): void {
+    const now = this.engine.now();
+    const again: Op[] = [];
+    const spent: Op[] = [];
+    for (const op of ops) {
+      if (error !== undefined) op.error = error;
+      if (op.attempts >= this.engine.retry.maxAttempts) spent.push(op);
+      else {
+        op.notBefore = now + this.engine.backoff(op.attempts - 1);
+        again.push(op);
+      }
+    }
+    this.fail(spent, error);
+    if (again.length) this.retries = again.concat(this.retries);
+  }
+
+  /** Fails every entry not in flight with the signal's reason. */
+  #abortWaiting(): void {
+    const reason = this.signal!.reason;
+    const waiting = this.retries.concat(this.fresh.slice(this.head));
+    this.retries = [];
+    this.fresh = [];
+    this.head = 0;
+    this.fail(waiting, reason);
+  }
+
+  /** Whether a request should be built now. */
+  #shouldSend(now: number): boolean {
+    const ready = this.buffered + this.#eligibleRetries(now);
+    if (ready === 0) return false;
+    return this.#force > 0 || ready >= this.requestSize || this.buffered >= this.maxBuffered;
+  }
+
+  #eligibleRetries(now: number): number {
+    let n = 0;
+    for (const op of this.retries) if (op.notBefore <= now) n++;
+    return n;
+  }
+
+  /** Sends what can be sent, arms the wake-up for backoffs, and tells waiters. */
+  pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      if (this.signal?.aborted) this.#abortWaiting();
+      else if (this.ready) {
+        const now = this.engine.now();
+        while (this.inFlight < this.lanes() && this.#shouldSend(now)) {
+          const chunk = this.take(now);
+          if (chunk.length === 0) break;
+          this.#dispatch(chunk);
+        }
+        this.#armWake(now);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.#onChange?.();
+    if (this.settled && this.#idle.length) {
+      const idle = this.#idle;
+      this.#idle = [];
+      for (const resolve of idle) resolve();
+    }
+  }
+
+  /** Wakes the scheduler when the earliest waiting retry's backoff ends. */
+  #armWake(now: number): void {
+    if (this.retries.length === 0 || this.inFlight >= this.lanes()) return;
+    let at = Infinity;
+    for (const op of this.retries) if (op.notBefore < at) at = op.notBefore;
+    if (at <= now) return;
+    if (this.#wake && this.#wake.at <= at) return;
+    this.#wake?.controller.abort();
+    const controller = new AbortController();
+    const wake = this.#wake = { at, controller };
+    this.engine.clock.sleep(at - now, controller.signal).then(() => {
+      if (this.#wake === wake) this.#wake = undefined;
+      this.pump();
+    }, () => {});
+  }
+
+  #dispatch(chunk: Op[]): void {
+    this.inFlight++;
+    this.inFlightEntries += chunk.length;
+    let retried = false;
+    for (const op of chunk) {
+      if (op.attempts > 0) retried = true;
+      op.attempts++;
+    }
+    if (retried) this.metrics.retries++;
+    this.request(chunk).then(
+      (left) => {
+        if (left.length === 0) return this.confirm(chunk);
+        const unprocessed = new Set(left);
+        this.confirm(chunk.filter((op) => !unprocessed.has(op)));
+        this.requeue(left, undefined);
+      },
+      (err) => this.failedRequest(chunk, err),
+    ).catch((err) => this.fail(chunk, err)).finally(() => {
+      this.inFlight--;
+      this.inFlightEntries -= chunk.length;
+      this.pump();
+    });
+  }
+
+  /** A whole request failed: retry it if that may help, else fail its entries. */
+  protected failedRequest(chunk: Op[], err: unknown): void {
+    if (this.signal?.aborted) this.fail(chunk, this.signal.reason);
+    else if (this.engine.retryable(err)) this.requeue(chunk, err);
+    else this.fail(chunk, err);
+  }
+}
