@@ -46,8 +46,13 @@ const THROTTLE_CODES = new Set([
 
 const RETRYABLE_CODES = new Set([
   ...THROTTLE_CODES,
+  "LimitExceededException",
+  "RequestTimeout",
+  "RequestTimeoutException",
   "InternalServerError",
+  "InternalFailure",
   "ServiceUnavailable",
+  "ServiceUnavailableException",
   "TransactionConflictException",
 ]);
 
@@ -58,7 +63,12 @@ const RETRYABLE_CODES = new Set([
  * @param body The response text.
  * @param requestId The `x-amzn-requestid` header, if any.
  */
-export function decodeError(status: number, body: string, requestId?: string): DynamoDBError {
+export function decodeError(
+  status: number,
+  body: string,
+  requestId?: string,
+  table?: string,
+): DynamoDBError {
   let type = "";
   let message = "";
   try {
@@ -71,6 +81,14 @@ export function decodeError(status: number, body: string, requestId?: string): D
   const code = type.slice(type.lastIndexOf("#") + 1) ||
     (status >= 500 ? "InternalServerError" : status === 429 ? "ThrottlingException" : "HttpError");
   const throttle = THROTTLE_CODES.has(code) || status === 429;
+  // Some servers send these with an empty message (or one that does not name the table).
+  if (table && !message.includes(table)) {
+    if (code === "ResourceNotFoundException") {
+      message = `Requested resource not found: Table: ${table} not found`;
+    } else if (code === "ResourceInUseException") {
+      message = `Table already exists or is in use: ${table}${message ? ` (${message})` : ""}`;
+    }
+  }
   return new DynamoDBError(message || `HTTP ${status}`, {
     code,
     status,
@@ -83,20 +101,26 @@ export function decodeError(status: number, body: string, requestId?: string): D
 const encoder = new TextEncoder();
 const HMAC = { name: "HMAC", hash: "SHA-256" };
 
-/** The HMAC keys of one backend's signing keys, by `secret,date,region,service`. */
-type KeyCache = Map<string, Promise<CryptoKey>>;
+/**
+ * The HMAC keys of one backend's signing keys, by `secret,date,region,service`; `undefined`
+ * when aws4fetch's cache could not be read (then aws4fetch signs on its own).
+ */
+export type KeyCache = Map<string, Promise<CryptoKey | undefined>>;
 
 /**
  * aws4fetch's signer, with one change: the last HMAC of the signature uses a `CryptoKey`
  * imported once per signing key (once a day) instead of once per request. aws4fetch still
  * builds the canonical request and the string to sign, and derives the signing key into its
- * `cache` Map; only the final `importKey` is reused.
+ * `cache` Map; only the final `importKey` is reused. Should aws4fetch stop keeping the derived
+ * key where this looks for it, aws4fetch signs on its own.
  */
-class ReusingSigner extends AwsV4Signer {
+export class ReusingSigner extends AwsV4Signer {
+  /** Creates a signer; `keys` is shared by every request of one backend. */
   constructor(options: ConstructorParameters<typeof AwsV4Signer>[0], readonly keys: KeyCache) {
     super(options);
   }
 
+  /** The request's signature, as aws4fetch computes it. */
   override async signature(): Promise<string> {
     const date = this.datetime.slice(0, 8);
     const id = [this.secretAccessKey, date, this.region, this.service].join();
@@ -104,14 +128,19 @@ class ReusingSigner extends AwsV4Signer {
     if (!key) {
       // aws4fetch derives the signing key (four HMACs) and keeps it in `cache` under the same
       // id; that signature is discarded.
-      key = super.signature().then(() =>
-        crypto.subtle.importKey("raw", this.cache.get(id)!, HMAC, false, ["sign"])
-      );
+      key = super.signature().then(() => {
+        const raw = this.cache.get(id);
+        // aws4fetch keeps its cache differently now: sign the plain way from here on.
+        if (!(raw instanceof ArrayBuffer) && !ArrayBuffer.isView(raw)) return undefined;
+        return crypto.subtle.importKey("raw", raw, HMAC, false, ["sign"]);
+      });
       this.keys.set(id, key);
       key.catch(() => this.keys.delete(id));
     }
+    const hmacKey = await key;
+    if (!hmacKey) return await super.signature();
     const stringToSign = await this.stringToSign();
-    return toHex(await crypto.subtle.sign("HMAC", await key, encoder.encode(stringToSign)));
+    return toHex(await crypto.subtle.sign("HMAC", hmacKey, encoder.encode(stringToSign)));
   }
 }
 
@@ -150,6 +179,7 @@ export class HttpBackend implements Backend {
   // aws4fetch keeps the derived signing key here, so it is computed once a day, not per request.
   #cache = new Map<string, ArrayBuffer>();
   #keys: KeyCache = new Map();
+  #origin: string;
 
   /** Creates an HTTP backend. */
   constructor(options: HttpBackendOptions) {
@@ -157,6 +187,13 @@ export class HttpBackend implements Backend {
     this.endpoint = options.endpoint ?? `https://dynamodb.${options.region}.amazonaws.com`;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#credentials = options.credentials;
+    let origin: string;
+    try {
+      origin = new URL(this.endpoint).origin;
+    } catch {
+      origin = "the endpoint";
+    }
+    this.#origin = origin;
   }
 
   /** Signs and sends one operation; see {@linkcode Backend.execute}. */
@@ -199,12 +236,11 @@ export class HttpBackend implements Backend {
       });
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;
-      throw new DynamoDBError(`Network error: ${describe(err)}`, {
-        code: "NetworkError",
-        status: 0,
-        retryable: true,
-        cause: err,
-      });
+      const code = networkCode(err);
+      throw new DynamoDBError(
+        `Cannot reach ${this.#origin}${code ? ` (${code})` : ""}: ${describe(err)}`,
+        { code: "NetworkError", status: 0, retryable: true, cause: err },
+      );
     }
     const requestId = response.headers.get("x-amzn-requestid") ?? undefined;
     let text: string;
@@ -220,7 +256,7 @@ export class HttpBackend implements Backend {
         cause: err,
       });
     }
-    if (!response.ok) throw decodeError(response.status, text, requestId);
+    if (!response.ok) throw decodeError(response.status, text, requestId, tableOf(input));
     let output: Record<string, unknown>;
     try {
       output = text ? JSON.parse(text) : {};
@@ -239,5 +275,40 @@ export class HttpBackend implements Backend {
 }
 
 function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : "";
+  return cause && !message.includes(cause) ? `${message}: ${cause}` : message;
+}
+
+const NETWORK_CODES: [RegExp, string][] = [
+  [/connection refused|ECONNREFUSED/i, "ECONNREFUSED"],
+  [/connection reset|ECONNRESET/i, "ECONNRESET"],
+  [/timed? ?out|ETIMEDOUT/i, "ETIMEDOUT"],
+  [/dns|lookup|name resolution|ENOTFOUND|EAI_AGAIN/i, "ENOTFOUND"],
+  [/certificate|tls|ssl/i, "TLS"],
+];
+
+/** The system error code behind a failed fetch (`ECONNREFUSED`, ...), when it can be told. */
+export function networkCode(err: unknown): string | undefined {
+  let text = "";
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
+    text += ` ${e instanceof Error ? e.message : String(e)}`;
+    e = (e as { cause?: unknown }).cause;
+  }
+  for (const [pattern, code] of NETWORK_CODES) if (pattern.test(text)) return code;
+  return undefined;
+}
+
+/** The table a request is about, for error messages. */
+function tableOf(input: Record<string, unknown>): string | undefined {
+  if (typeof input.TableName === "string") return input.TableName;
+  const items = input.RequestItems;
+  if (items && typeof items === "object") {
+    const names = Object.keys(items);
+    if (names.length === 1) return names[0];
+  }
+  return undefined;
 }

@@ -239,9 +239,11 @@ export abstract class Scheduler<Op extends Scheduled> {
   /** Wakes the scheduler when the earliest waiting retry's backoff ends. */
   #armWake(now: number): void {
     if (this.retries.length === 0 || this.inFlight >= this.lanes()) return;
+    // The next backoff to end: an entry whose backoff has ended may still wait behind one
+    // whose has not (writes without a key schema go strictly in order).
     let at = Infinity;
-    for (const op of this.retries) if (op.notBefore < at) at = op.notBefore;
-    if (at <= now) return;
+    for (const op of this.retries) if (op.notBefore > now && op.notBefore < at) at = op.notBefore;
+    if (at === Infinity) return;
     if (this.#wake && this.#wake.at <= at) return;
     this.#wake?.controller.abort();
     const controller = new AbortController();
