@@ -58,7 +58,10 @@ export interface Progress {
   done: number;
   /** Items or keys that failed for good so far. */
   failed: number;
-  /** How many there are in all, when known. */
+  /**
+   * How many there are in all: for `batchWrite`/`batchGet`, the distinct operations or keys; for
+   * a `BatchWriter`, the operations received so far (it cannot know how many will come).
+   */
   total?: number;
 }
 
