@@ -21,6 +21,7 @@ import type { OperationMetrics, Progress, TotalMetrics, TracerLike } from "./met
 import type { RateLimiter } from "./rate_limit.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import { DEFAULT_TABLE_WAIT_MS, waitForTable } from "./table_waits.ts";
+import { type BulkOptions, deleteAll, putAll, type Source } from "./jobs/bulk.ts";
 import { unmarshall, type UnmarshallOptions } from "./wire/marshall.ts";
 import { readUnits, writeUnits } from "./wire/size.ts";
 import type { AttributeMap, Item, Key, KeySchema } from "./wire/types.ts";
@@ -509,6 +510,56 @@ export class DynamoDBClient {
       });
       return metrics;
     });
+  }
+
+  /**
+   * Writes every item of `source` (an array, a generator, `readJsonLines(stream)`, a `query` or
+   * `scan` result, ...) through a writer: bounded memory whatever its length, the source read
+   * only as fast as the writer has room. With `onCheckpoint` and `resumeFrom`, a stopped job
+   * continues where its writes stopped being confirmed.
+   *
+   * @example Loading a generator, resumable
+   * ```ts
+   * import { type Checkpoint, DynamoDBClient, MemoryBackend } from "@x/dynobatch";
+   * const client = new DynamoDBClient({ backend: new MemoryBackend() });
+   * await client.createTable("events", { partitionKey: "pk" });
+   * function* events() {
+   *   for (let i = 0; i < 1000; i++) yield { pk: `E#${i}`, n: i };
+   * }
+   * let saved: Checkpoint | undefined;
+   * await client.putAll("events", events(), { onCheckpoint: (c) => saved = c });
+   * console.log(saved?.position); // 1000
+   * ```
+   *
+   * @throws {ValidationError} For an item that cannot be written (everything before it is).
+   * @throws {BatchWriteError} Listing every item handed over and not written, in order (after
+   *   an abort, its `cause` is the signal's reason).
+   */
+  putAll(
+    table: string,
+    source: Source<Item>,
+    options: BulkOptions = {},
+  ): Promise<OperationMetrics> {
+    checkTableName(table);
+    return putAll(this, table, source, options);
+  }
+
+  /**
+   * Deletes the item of every key in `source`; whole items are accepted too (their key
+   * attributes are taken by the table's key schema), so a `query` or `scan` result can be
+   * deleted as it is read. Resumable like {@linkcode DynamoDBClient.putAll}.
+   *
+   * @throws {ValidationError} For a key that cannot be sent, or when the key schema cannot be
+   *   read and no `keySchema` is given.
+   * @throws {BatchWriteError} Listing every delete not confirmed, in order.
+   */
+  deleteAll(
+    table: string,
+    source: Source<Key | Item>,
+    options: BulkOptions = {},
+  ): Promise<OperationMetrics> {
+    checkTableName(table);
+    return deleteAll(this, table, source, options);
   }
 
   /** Creates a {@linkcode BatchWriter} for `table`. */

@@ -32,6 +32,12 @@ export interface SchedulerOptions {
   onProgress?: (done: number, failed: number) => void;
 }
 
+/** Options of a scheduler whose owner wants each confirmed entry. */
+export interface ConfirmOptions<Op> extends SchedulerOptions {
+  /** Called with the entries just confirmed. */
+  onConfirmed?: (ops: Op[]) => void;
+}
+
 /**
  * Sends queued entries in requests: subclasses build a request from the queue (`take`) and
  * send it (`request`); the scheduler owns attempts, backoff, abort and settling.
@@ -68,15 +74,17 @@ export abstract class Scheduler<Op extends Scheduled> {
   #pumping = false;
   #onChange?: () => void;
   #onProgress?: (done: number, failed: number) => void;
+  #onConfirmed?: (ops: Op[]) => void;
   #reported = [0, 0];
 
   /** Creates a scheduler on an engine. */
-  constructor(engine: Engine, metrics: OperationMetrics, options: SchedulerOptions = {}) {
+  constructor(engine: Engine, metrics: OperationMetrics, options: ConfirmOptions<Op> = {}) {
     this.engine = engine;
     this.metrics = metrics;
     this.signal = options.signal;
     this.#onChange = options.onChange;
     this.#onProgress = options.onProgress;
+    this.#onConfirmed = options.onConfirmed;
     this.signal?.addEventListener("abort", () => this.pump(), { once: true });
   }
 
@@ -162,8 +170,10 @@ export abstract class Scheduler<Op extends Scheduled> {
 
   /** Counts entries as confirmed. */
   protected confirm(ops: Op[]): void {
+    if (ops.length === 0) return;
     for (const op of ops) this.released(op);
     this.confirmed += ops.length;
+    this.#onConfirmed?.(ops);
     this.#report();
   }
 

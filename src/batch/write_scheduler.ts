@@ -15,7 +15,7 @@ import type { OperationMetrics } from "../metrics.ts";
 import { writeUnits } from "../wire/size.ts";
 import type { Engine } from "./engine.ts";
 import type { ResolvedKeySchema } from "./keys.ts";
-import { Scheduler, type SchedulerOptions } from "./scheduler.ts";
+import { type ConfirmOptions, Scheduler } from "./scheduler.ts";
 import {
   identify,
   matchUnprocessed,
@@ -47,7 +47,7 @@ export class WriteScheduler extends Scheduler<WriteOp> {
     engine: Engine,
     table: string,
     metrics: OperationMetrics,
-    options: SchedulerOptions = {},
+    options: ConfirmOptions<WriteOp> = {},
   ) {
     super(engine, metrics, options);
     this.table = table;
@@ -133,10 +133,11 @@ export class WriteScheduler extends Scheduler<WriteOp> {
       const at = positions.get(id);
       if (at !== undefined) {
         // The later operation on the same key wins; the earlier one is never sent.
-        bytes += op.size - chunk[at].size;
+        const replaced = chunk[at];
+        bytes += op.size - replaced.size;
         chunk[at] = op;
         this.superseded++;
-        this.confirmed++;
+        this.confirm([replaced]);
         continue;
       }
       if (chunk.length > 0 && bytes + op.size > MAX_REQUEST_BYTES) break;

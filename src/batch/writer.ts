@@ -32,6 +32,24 @@ export interface BatchWriterOptions {
   onMetrics?: (metrics: OperationMetrics) => void;
   /** Cancels sending; what was not confirmed is reported by the next flush or close. */
   signal?: AbortSignal;
+  /**
+   * The position of the first operation in the caller's stream: errors and `onConfirmed` count
+   * from here (for a job resumed part way through its source).
+   * @default {0}
+   */
+  firstIndex?: number;
+  /**
+   * Called with the stream positions of operations once they are confirmed (written, or
+   * replaced by a later operation on the same key that was sent instead). A hook that throws
+   * is ignored.
+   */
+  onConfirmed?: (indexes: number[]) => void;
+  /**
+   * The operation name the metrics of the writer's close carry (bulk jobs built on a writer
+   * name theirs: `putAll`, `deleteAll`, ...).
+   * @default {"close"}
+   */
+  operation?: string;
 }
 
 /** Anything that owns a request engine: a {@linkcode DynamoDBClient}. */
@@ -117,6 +135,7 @@ export class BatchWriter implements AsyncDisposable {
   #scheduler: WriteScheduler;
   #roomWaiters: (() => void)[] = [];
   #received = 0;
+  #firstIndex = 0;
   #closing: Promise<void> | undefined;
   #windowStart = -1;
   #open: OpenWriter;
@@ -149,12 +168,21 @@ export class BatchWriter implements AsyncDisposable {
       );
     }
     this.#maxBuffered = max;
+    const first = options.firstIndex ?? 0;
+    if (!Number.isSafeInteger(first) || first < 0) {
+      throw new RangeError(
+        `Cannot create a BatchWriter as 'firstIndex' must be a non-negative integer: current value is ${first}`,
+      );
+    }
+    this.#firstIndex = first;
     const explicit = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
     this.#scheduler = new WriteScheduler(engine, table, newMetrics("flush", table), {
       signal: options.signal,
       onChange: () => this.#changed(),
       onProgress: (done, failed) =>
         callHook(options.onProgress, { done, failed, total: this.#received }),
+      onConfirmed: options.onConfirmed &&
+        ((ops) => callHook(options.onConfirmed, ops.map((op) => op.index))),
     });
     this.#scheduler.maxBuffered = max;
     this.#open = { table, pending: 0 };
@@ -183,7 +211,7 @@ export class BatchWriter implements AsyncDisposable {
    */
   put(item: Item): Promise<void> {
     this.#checkOpen();
-    return this.#enqueue(preparePut(item, this.#received, this.#scheduler.schema));
+    return this.#enqueue(preparePut(item, this.#position(), this.#scheduler.schema));
   }
 
   /**
@@ -192,7 +220,7 @@ export class BatchWriter implements AsyncDisposable {
    */
   delete(key: Key): Promise<void> {
     this.#checkOpen();
-    return this.#enqueue(prepareDelete(key, this.#received, this.#scheduler.schema));
+    return this.#enqueue(prepareDelete(key, this.#position(), this.#scheduler.schema));
   }
 
   /**
@@ -215,7 +243,7 @@ export class BatchWriter implements AsyncDisposable {
     if (!this.#closing) {
       finalizer?.unregister(this.#open);
       openWriters.delete(this.#open);
-      this.#closing = this.#drain("close");
+      this.#closing = this.#drain(this.#options.operation ?? "close");
     }
     return this.#closing;
   }
@@ -223,6 +251,10 @@ export class BatchWriter implements AsyncDisposable {
   /** Closes the writer at the end of an `await using` block (the same promise as `close()`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  #position(): number {
+    return this.#firstIndex + this.#received;
   }
 
   #checkOpen(): void {
