@@ -445,3 +445,28 @@ Deno.test("declarations: both call styles, and mistakes are caught at definition
   class Bare extends Model {}
   assert.throws(() => new (Bare as unknown as new (x: object) => Model)({}), /Model\.define/);
 });
+
+/** A memory backend that records every operation sent to it. */
+function countingBackend(memory = new MemoryBackend()): { backend: Backend; calls: string[] } {
+  const calls: string[] = [];
+  const backend: Backend = {
+    embedded: true,
+    execute(operation, input, options) {
+      calls.push(operation);
+      return memory.execute(operation, input, options);
+    },
+  };
+  return { backend, calls };
+}
+
+Deno.test("batchGet sends the model's key schema: no DescribeTable", async () => {
+  const memory = new MemoryBackend();
+  await new DynamoDBClient({ backend: memory }).createTable("users", {
+    partitionKey: "pk",
+    sortKey: "sk",
+  });
+  const { backend, calls } = countingBackend(memory);
+  const Profile = profileModel(new DynamoDBClient({ backend }));
+  await Profile.batchGet([{ pk: "USER#1", sk: "PROFILE" }, { pk: "USER#1", sk: "PROFILE" }]);
+  assert.deepEqual(calls, ["BatchGetItem"]);
+});

@@ -106,7 +106,7 @@ export type ModelConstructor<A extends Attributes, T> = new (input: ModelInput<A
 export type ModelGetOptions = Omit<GetItemOptions, "projection">;
 
 /** Options of `Model.batchGet`. */
-export interface ModelBatchGetOptions extends Omit<BatchGetOptions, "projection"> {
+export interface ModelBatchGetOptions extends Omit<BatchGetOptions, "projection" | "keySchema"> {
   /**
    * Return plain objects (property names, converted values) instead of instances.
    * @default {false}
@@ -429,6 +429,7 @@ function defineClass(state: ModelState): Ctor {
         options.onMetrics,
         (client, onMetrics) =>
           client.batchGet(state.table, wire, {
+            keySchema: state.keySchema,
             consistentRead: options.consistentRead,
             signal: options.signal,
             onProgress: options.onProgress,
