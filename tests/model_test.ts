@@ -470,3 +470,44 @@ Deno.test("batchGet sends the model's key schema: no DescribeTable", async () =>
   await Profile.batchGet([{ pk: "USER#1", sk: "PROFILE" }, { pk: "USER#1", sk: "PROFILE" }]);
   assert.deepEqual(calls, ["BatchGetItem"]);
 });
+
+Deno.test("reading an instance never skips the checks of a model made in its constructor", async () => {
+  using _db = useMemoryBackend();
+  class Audit extends Model.define({
+    table: "audits",
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      by: StringAttribute({ default: "system" }),
+    },
+  }) {}
+  const made: Audit[] = [];
+  class Order extends Model.define({
+    table: "orders",
+    attributes: { id: StringAttribute({ partitionKey: true }), note: StringAttribute() },
+  }) {
+    constructor(input: { id: string; note?: string }) {
+      // Made before super(): while the order itself is being read back.
+      made.push(new Audit({ id: `audit of ${input.id}` }));
+      super(input);
+    }
+  }
+  await new Order({ id: "O1", note: "first" }).save();
+  const read = await Order.get({ id: "O1" });
+  assert.equal(read?.note, "first");
+  assert.equal(made.length, 2);
+  assert.equal(made[1].by, "system"); // the nested instance got its default
+  assert.equal(made[1].id, "audit of O1");
+  // A nested instance with bad input is refused, even while the outer one is read back.
+  class Strict extends Model.define({
+    table: "orders",
+    attributes: { id: StringAttribute({ partitionKey: true }), note: StringAttribute() },
+  }) {
+    constructor(input: { id: string; note?: string }) {
+      assert.throws(() => new Audit({ id: 42 } as never), /Audit\.id must be a string/);
+      super(input);
+    }
+  }
+  assert.equal((await Strict.get({ id: "O1" }))?.note, "first");
+  // And the outer instance read back is exactly what was stored.
+  assert.deepEqual((await Strict.get({ id: "O1" }))?.toObject(), { id: "O1", note: "first" });
+});

@@ -191,8 +191,12 @@ export type ModelClass<A extends Attributes> =
   & ModelStatics<A>
   & (new (input: ModelInput<A>) => Model & ModelData<A>);
 
-/** Set while a read builds an instance from stored values, which skips input checks. */
-let hydrating = false;
+/**
+ * Inputs made by reads from stored values (already converted and checked), each bound to the
+ * model it was made for. The constructor trusts exactly that object for exactly that model, and
+ * only once: a nested `new` in a subclass constructor gets its own input and all the checks.
+ */
+const storedInputs = new WeakMap<object, ModelState>();
 
 function modelName(model: { name?: string }, state: ModelState): string {
   return model.name || `Model(${state.table})`;
@@ -278,9 +282,9 @@ export abstract class Model {
    * @throws {ValidationError} Naming the model, the attribute and the value.
    */
   protected constructor(input: object) {
-    const trusted = hydrating;
-    hydrating = false;
     const state = stateOf(new.target);
+    const trusted = storedInputs.get(input) === state;
+    if (trusted) storedInputs.delete(input);
     const data = trusted
       ? (input as Item)
       : dataFromInput(state, modelName(new.target as unknown as { name?: string }, state), input);
@@ -356,11 +360,11 @@ type Ctor = (new (input: object) => Model) & { name: string };
 /** Builds the runtime class behind {@linkcode Model.define}. */
 function defineClass(state: ModelState): Ctor {
   const hydrate = (model: Ctor, data: Item): Model => {
-    hydrating = true;
+    storedInputs.set(data, state);
     try {
       return new model(data);
     } finally {
-      hydrating = false;
+      storedInputs.delete(data);
     }
   };
   const run = <T>(
