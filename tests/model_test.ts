@@ -511,3 +511,58 @@ Deno.test("reading an instance never skips the checks of a model made in its con
   // And the outer instance read back is exactly what was stored.
   assert.deepEqual((await Strict.get({ id: "O1" }))?.toObject(), { id: "O1", note: "first" });
 });
+
+Deno.test("defaults: object defaults are copied per instance, function defaults called per instance", async () => {
+  using _db = useMemoryBackend();
+  const declaredMap = { city: "Paris", lines: ["1 rue"] };
+  const declaredList = ["a"];
+  const declaredSet = new Set(["reader"]);
+  const declaredDate = new Date("2024-01-01T00:00:00Z");
+  let calls = 0;
+  class Profile extends Model.define({
+    table: "profiles",
+    attributes: {
+      pk: StringAttribute({ partitionKey: true }),
+      address: MapAttribute<{ city: string; lines: string[] }>({ default: declaredMap }),
+      list: ListAttribute({ default: declaredList }),
+      roles: StringSetAttribute({ default: declaredSet }),
+      since: DatetimeAttribute({ default: declaredDate }),
+      made: ListAttribute({ of: NumberAttribute(), default: () => [++calls] }),
+    },
+  }) {}
+  const a = new Profile({ pk: "a" });
+  const b = new Profile({ pk: "b" });
+  assert.notEqual(a.address, b.address);
+  assert.notEqual(a.address, declaredMap);
+  a.address.lines.push("2e étage");
+  a.list.push("b");
+  a.roles.add("admin");
+  a.since.setTime(0);
+  assert.deepEqual(b.address, { city: "Paris", lines: ["1 rue"] });
+  assert.deepEqual(declaredMap, { city: "Paris", lines: ["1 rue"] });
+  assert.deepEqual([b.list, declaredList], [["a"], ["a"]]);
+  assert.deepEqual([b.roles, declaredSet], [new Set(["reader"]), new Set(["reader"])]);
+  assert.equal(b.since.getTime(), Date.UTC(2024, 0, 1));
+  assert.equal(declaredDate.getTime(), Date.UTC(2024, 0, 1));
+  assert.deepEqual([a.made, b.made, calls], [[1], [2], 2]);
+
+  // A stored item without the attributes reads back with the defaults, each a fresh copy.
+  await Profile.createTable();
+  await Profile.client.putItem("profiles", { pk: "bare" });
+  await Profile.client.putItem("profiles", { pk: "bare2" });
+  const [x, y] = await Profile.batchGet([{ pk: "bare" }, { pk: "bare2" }]);
+  assert.deepEqual(x.address, { city: "Paris", lines: ["1 rue"] });
+  assert.deepEqual(x.list, ["a"]);
+  assert.deepEqual(x.roles, new Set(["reader"]));
+  assert.equal(x.since.getTime(), Date.UTC(2024, 0, 1));
+  assert.equal(x.made.length, 1);
+  assert.notEqual(x.made, y.made);
+  assert.deepEqual([x.made[0], y.made[0]].sort(), [3, 4]);
+  x.address.lines.push("x");
+  x.list.push("x");
+  x.roles.add("x");
+  assert.deepEqual([y.address.lines, y.list, [...y.roles]], [["1 rue"], ["a"], ["reader"]]);
+  assert.deepEqual([declaredMap.lines, declaredList, [...declaredSet]], [["1 rue"], ["a"], [
+    "reader",
+  ]]);
+});

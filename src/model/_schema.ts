@@ -189,12 +189,34 @@ function parseField(model: string, field: Field, value: unknown): unknown {
   }
 }
 
+/**
+ * A deep copy of a storable value, so that instances never share a mutable default. Exact
+ * numbers (`NumberValue`) are immutable and kept as they are (a structured clone would turn them
+ * into plain objects); other class instances are kept too, as there is no faithful copy of them.
+ */
+export function copyValue<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copyValue) as T;
+  if (value instanceof Set) return new Set([...value].map(copyValue)) as T;
+  if (value instanceof Map) {
+    return new Map([...value].map(([k, v]) => [copyValue(k), copyValue(v)])) as T;
+  }
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (ArrayBuffer.isView(value)) return structuredClone(value);
+  if (value instanceof ArrayBuffer) return value.slice(0) as T;
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copyValue(v);
+    return out as T;
+  }
+  return value;
+}
+
 function defaultOf(field: Field): unknown {
   const d = (field.attr.options as AttributeOptions<unknown>).default;
   if (typeof d === "function") return (d as () => unknown)();
   // A shared object default would be shared by every instance: each gets a copy.
-  if (d !== null && typeof d === "object") return structuredClone(d);
-  return d;
+  return copyValue(d);
 }
 
 function missing(model: string, field: Field, value: unknown): ValidationError {
