@@ -4,12 +4,14 @@
 import {
   DatetimeAttribute,
   EnumAttribute,
+  type ExactNumber,
   JSONAttribute,
   ListAttribute,
   MapAttribute,
   Model,
   type ModelBatchWriter,
   NumberAttribute,
+  NumberValue,
   StringAttribute,
   StringSetAttribute,
 } from "../mod.ts";
@@ -130,3 +132,23 @@ class Tag extends Model.define({
   attributes: { id: viaNew, label: new StringAttribute() },
 }) {}
 export const tag: Tag = new Tag({ id: "t1" });
+
+// Exact numbers: typed as number | bigint | NumberValue, narrowed before arithmetic.
+class Ledger extends Model.define({
+  table: "ledger",
+  attributes: {
+    id: NumberAttribute({ partitionKey: true, exact: true }),
+    total: NumberAttribute({ exact: true, default: 0n }),
+    count: NumberAttribute({ default: 0 }),
+  },
+}) {}
+const ledger = new Ledger({ id: 1n });
+export const exactTotal: ExactNumber = ledger.total;
+export const plainCount: number = ledger.count + 1;
+// @ts-expect-error: an exact number may be a bigint or NumberValue
+export const notPlain: number = ledger.total;
+// @ts-expect-error: exact numbers take numbers, bigints and NumberValues only
+NumberAttribute({ exact: true, default: "0" });
+// @ts-expect-error: a plain number attribute does not take a bigint
+NumberAttribute({ default: 0n });
+export const fromValue: Ledger = new Ledger({ id: new NumberValue("1.5"), total: 2 });

@@ -5,9 +5,10 @@
  */
 
 import { ValidationError } from "../errors.ts";
+import { marshallValue, unmarshallValue } from "../wire/marshall.ts";
 import { NumberValue } from "../wire/number.ts";
 import type { KeyType, NativeValue } from "../wire/types.ts";
-import { invalid, isPlainObject } from "./_validate.ts";
+import { invalid, isPlainObject, show } from "./_validate.ts";
 
 /** Options shared by every attribute. */
 export interface AttributeOptions<T> {
@@ -171,16 +172,89 @@ function valueFactory<T>(spec: Spec<T>): ValueAttributeFactory<T> {
   } as unknown as ValueAttributeFactory<T>;
 }
 
-function toNumber(value: NativeValue): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "bigint" || value instanceof NumberValue) return Number(value);
-  if (typeof value === "string" && value.trim() !== "") return Number(value);
-  return NaN;
+/** A number kept exactly: a `number` where one holds it, else a `bigint` or a `NumberValue`. */
+export type ExactNumber = number | bigint | NumberValue;
+
+const UNSAFE_INTEGER =
+  "is an integer beyond Number.MAX_SAFE_INTEGER, which a JavaScript number may already have rounded";
+
+/** The decimal text of a stored or given number, or `undefined` if it is not one. */
+function numberTextOf(value: unknown): string | undefined {
+  if (typeof value === "string") return value.trim() === "" ? undefined : value;
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof NumberValue) return value.value;
+  return undefined;
 }
 
-function finite(value: unknown, what = "must be a finite number"): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw invalid("type", what, value);
-  return value;
+/**
+ * A number in its canonical exact form: a `number` for a safe integer or a non-integer that a
+ * `number` holds without losing a digit, a `bigint` for any other integer, a `NumberValue` for
+ * any other non-integer. Checks DynamoDB's range and 38 digits.
+ */
+function exactNumber(value: unknown): ExactNumber {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw invalid("number", "must be a finite number", value);
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw invalid("number-precision", `${UNSAFE_INTEGER} (give it as a bigint)`, value);
+    }
+    checkStorable(() => marshallValue(value), value);
+    return value;
+  }
+  const text = numberTextOf(value);
+  if (text === undefined) {
+    throw invalid("type", "must be a number, a bigint or a NumberValue", value);
+  }
+  return checkStorable(() => unmarshallValue({ N: text }), value) as ExactNumber;
+}
+
+/** Runs a wire conversion, turning its error into one about this value. */
+function checkStorable<T>(convert: () => T, value: unknown): T {
+  try {
+    return convert();
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const problem = err.rule === "number-precision"
+      ? "has more than the 38 significant digits DynamoDB stores"
+      : err.rule === "number-range"
+      ? "is outside DynamoDB's number range (magnitude 1E-130 to 9.99...E+125, or 0)"
+      : "must be a decimal number";
+    throw invalid(err.rule ?? "number", problem, value);
+  }
+}
+
+/** A `number` that holds `value` exactly, or a ValidationError saying which attribute would. */
+function plainNumber(value: unknown, stored: boolean, hint?: string): number {
+  const exact = exactNumber(value);
+  if (typeof exact === "number") return exact;
+  const kind = typeof exact === "bigint" ? "a bigint" : "a NumberValue";
+  throw invalid(
+    "number-precision",
+    `${stored ? "is stored as" : "is"} ${exact}, which a JavaScript number cannot hold exactly (${
+      hint ?? `declare the attribute NumberAttribute({ exact: true }) to keep it as ${kind}`
+    })`,
+    value,
+  );
+}
+
+/** A number read from storage (for dates), exact or refused. */
+function storedNumber(value: NativeValue): number {
+  return plainNumber(typeof value === "number" ? value : numberTextOf(value) ?? NaN, true);
+}
+
+/**
+ * The date read back, if saving it would store exactly what was read; otherwise a
+ * ValidationError, as the save would silently rewrite the stored value (or, for a key, write a
+ * different item).
+ */
+function unchanged(date: Date, rewritten: unknown, stored: unknown, value: unknown): Date {
+  if (rewritten === stored) return date;
+  throw invalid(
+    "date-stored",
+    `is stored as ${show(stored)}, which a Date would save back as ${
+      show(rewritten)
+    } (declare a StringAttribute or a NumberAttribute to keep it exactly)`,
+    value,
+  );
 }
 
 function validDate(value: unknown): Date {
@@ -212,24 +286,87 @@ export const StringAttribute: KeyAttributeFactory<string> = /* @__PURE__ */ keyF
   }),
 );
 
+/** Options of a {@linkcode NumberAttribute} whose values are JavaScript numbers. */
+export interface NumberAttributeOptions extends AttributeOptions<number> {
+  /**
+   * Keep every stored number exactly, as a `number`, `bigint` or `NumberValue`
+   * ({@linkcode ExactNumber}) instead of a `number` only.
+   * @default {false}
+   */
+  exact?: false;
+}
+
+/** Options of a {@linkcode NumberAttribute} declared `{ exact: true }`. */
+export interface ExactNumberAttributeOptions extends AttributeOptions<ExactNumber> {
+  /** Keep every stored number exactly, as a `number`, `bigint` or `NumberValue`. */
+  exact: true;
+}
+
+/** Makes a {@linkcode NumberAttribute}; callable with or without `new`. */
+export interface NumberAttributeFactory {
+  /** An exact number: `number | bigint | NumberValue`. */
+  <const O extends ExactNumberAttributeOptions>(options: O): Attribute<ExactNumber, O>;
+  /** A JavaScript number. */
+  <const O extends NumberAttributeOptions = NumberAttributeOptions>(
+    options?: O,
+  ): Attribute<number, O>;
+  /** An exact number: `number | bigint | NumberValue`. */
+  new <const O extends ExactNumberAttributeOptions>(options: O): Attribute<ExactNumber, O>;
+  /** A JavaScript number. */
+  new <const O extends NumberAttributeOptions = NumberAttributeOptions>(
+    options?: O,
+  ): Attribute<number, O>;
+}
+
 /**
- * A number attribute (`N`, read back as a `number`); may be a key.
+ * A number attribute (`N`); may be a key. Numbers are never rounded, on either side:
  *
- * @example A number with a default
+ * - By default values are JavaScript `number`s, so arithmetic is typed as usual. Writing a
+ *   non-finite number, an integer beyond `Number.MAX_SAFE_INTEGER` (it may already have been
+ *   rounded) or a number outside DynamoDB's range is a {@linkcode ValidationError}. So is
+ *   reading a stored number that a `number` cannot hold exactly (such as
+ *   `12345678901234567890`, or a 20-digit fraction): the error names the model and attribute
+ *   and suggests `{ exact: true }`.
+ * - With `{ exact: true }` values are {@linkcode ExactNumber}s (`number | bigint |
+ *   NumberValue`), kept in one canonical form on construction and on reads: a `number` when it
+ *   holds the value exactly, else a `bigint` (integers) or a {@linkcode NumberValue} (up to 38
+ *   digits). Narrow with `typeof` before arithmetic.
+ *
+ * A number read by a client made with `numbers: "number"` is rounded before the model sees it;
+ * only the integers that rounding makes unsafe can still be detected and refused.
+ *
+ * @example A number with a default, and an exact counter
  * ```ts
  * import { NumberAttribute } from "@x/dynobatch";
  * const age = NumberAttribute({ default: 0 });
+ * const total = NumberAttribute({ exact: true, default: 0n }); // number | bigint | NumberValue
  * ```
  */
-export const NumberAttribute: KeyAttributeFactory<number> = /* @__PURE__ */ keyFactory<number>(
-  () => ({
+export const NumberAttribute: NumberAttributeFactory = function (
+  options: NumberAttributeOptions | ExactNumberAttributeOptions = {},
+) {
+  const exact = (options as { exact?: unknown } | null)?.exact;
+  if (exact !== undefined && typeof exact !== "boolean") {
+    throw invalid("attribute-options", "NumberAttribute 'exact' must be a boolean", exact);
+  }
+  if (exact === true) {
+    return build(options as ExactNumberAttributeOptions, {
+      kind: "exact number",
+      keyType: "N",
+      parse: (value) => exactNumber(value),
+      deserialize: (value) => exactNumber(value),
+    });
+  }
+  return build(options as NumberAttributeOptions, {
     kind: "number",
     keyType: "N",
-    parse: (value) => finite(value),
-    deserialize: (value) =>
-      finite(toNumber(value), "must be a number a JavaScript number can hold"),
-  }),
-);
+    parse(value) {
+      if (typeof value !== "number") throw invalid("type", "must be a finite number", value);
+      return plainNumber(value, false);
+    },
+    deserialize: (value) => plainNumber(value, true),
+  });
+} as unknown as NumberAttributeFactory;
 
 /**
  * A boolean attribute (`BOOL`).
@@ -273,7 +410,7 @@ export const BinaryAttribute: KeyAttributeFactory<Uint8Array> = /* @__PURE__ */ 
 /** Options of {@linkcode ListAttribute}. */
 export interface ListAttributeOptions<E> extends ValueAttributeOptions<E[]> {
   /** The attribute of each element: elements are checked and converted with it. */
-  of?: Attribute<E>;
+  of?: AnyAttribute & { parse(value: unknown): E };
 }
 
 /** Makes a {@linkcode ListAttribute}; callable with or without `new`. */
@@ -448,10 +585,11 @@ export const JSONAttribute: TypedAttributeFactory<JsonValue> = function (
 
 function setOf<M>(
   kind: string,
-  member: (value: unknown) => M | undefined,
   what: string,
+  parseMember: (value: unknown) => M | undefined,
+  readMember: (value: unknown) => M | undefined = parseMember,
 ): ValueAttributeFactory<Set<M>> {
-  const check = (value: unknown): Set<M> => {
+  const check = (value: unknown, member: (value: unknown) => M | undefined): Set<M> => {
     if (!(value instanceof Set)) throw invalid("type", `must be a Set of ${what}`, value);
     const out = new Set<M>();
     for (const m of value) {
@@ -463,15 +601,17 @@ function setOf<M>(
   };
   return valueFactory<Set<M>>({
     kind,
-    parse: check,
+    parse: (value) => check(value, parseMember),
     // DynamoDB rejects empty sets: an empty set is stored as no attribute.
     serialize: (value) => (value.size === 0 ? undefined : value as Set<never>),
-    deserialize: (value) => check(value),
+    deserialize: (value) => check(value, readMember),
   });
 }
 
 /**
- * A string set attribute (`SS`, a `Set<string>`). An empty set is stored as no attribute.
+ * A string set attribute (`SS`, a `Set<string>`). An empty set is stored as no attribute, so
+ * it reads back as `undefined`; for that reason an attribute with a `default` refuses to save
+ * an empty set (it would read back as the default).
  *
  * @example Roles
  * ```ts
@@ -481,12 +621,18 @@ function setOf<M>(
  */
 export const StringSetAttribute: ValueAttributeFactory<Set<string>> = /* @__PURE__ */ setOf<string>(
   "string set",
-  (m) => (typeof m === "string" ? m : undefined),
   "strings",
+  (m) => (typeof m === "string" ? m : undefined),
 );
 
+const SET_HINT =
+  "a number set holds JavaScript numbers only (use a ListAttribute of exact numbers)";
+
 /**
- * A number set attribute (`NS`, a `Set<number>`). An empty set is stored as no attribute.
+ * A number set attribute (`NS`, a `Set<number>`). An empty set is stored as no attribute (see
+ * {@linkcode StringSetAttribute}). Members are never rounded: writing a non-finite or unsafe
+ * integer member, or reading a stored member that a `number` cannot hold exactly, is a
+ * {@linkcode ValidationError}.
  *
  * @example Scores
  * ```ts
@@ -496,15 +642,9 @@ export const StringSetAttribute: ValueAttributeFactory<Set<string>> = /* @__PURE
  */
 export const NumberSetAttribute: ValueAttributeFactory<Set<number>> = /* @__PURE__ */ setOf<number>(
   "number set",
-  (m) => {
-    const n = typeof m === "number"
-      ? m
-      : m instanceof NumberValue || typeof m === "bigint"
-      ? Number(m)
-      : NaN;
-    return Number.isFinite(n) ? n : undefined;
-  },
   "finite numbers",
+  (m) => (typeof m === "number" ? plainNumber(m, false, SET_HINT) : undefined),
+  (m) => plainNumber(m, true, SET_HINT),
 );
 
 /** Makes an {@linkcode EnumAttribute}; callable with or without `new`. */
@@ -611,14 +751,15 @@ export const DatetimeAttribute: KeyAttributeFactory<Date, DatetimeAttributeOptio
         format,
       );
     }
+    const store = (value: Date): string | number => {
+      const ms = value.getTime();
+      return format === "iso" ? value.toISOString() : format === "epoch" ? ms / 1000 : ms;
+    };
     return {
       kind: "datetime",
       keyType: format === "iso" ? "S" : "N",
       parse: validDate,
-      serialize(value) {
-        const ms = value.getTime();
-        return format === "iso" ? value.toISOString() : format === "epoch" ? ms / 1000 : ms;
-      },
+      serialize: store,
       deserialize(value) {
         if (format === "iso") {
           if (typeof value !== "string") {
@@ -628,11 +769,11 @@ export const DatetimeAttribute: KeyAttributeFactory<Date, DatetimeAttributeOptio
           if (Number.isNaN(date.getTime())) {
             throw invalid("date", "must be a valid ISO-8601 date", value);
           }
-          return date;
+          return unchanged(date, date.toISOString(), value, value);
         }
-        const n = toNumber(value);
-        if (!Number.isFinite(n)) throw invalid("date", "must be stored as an epoch number", value);
-        return validDate(new Date(format === "epoch" ? Math.round(n * 1000) : n));
+        const n = storedNumber(value);
+        const date = validDate(new Date(format === "epoch" ? Math.round(n * 1000) : n));
+        return unchanged(date, store(date), n, value);
       },
     };
   });
@@ -652,8 +793,8 @@ export const TTLAttribute: ValueAttributeFactory<Date> = /* @__PURE__ */ valueFa
   parse: validDate,
   serialize: (value) => Math.floor(value.getTime() / 1000),
   deserialize(value) {
-    const n = toNumber(value);
-    if (!Number.isFinite(n)) throw invalid("date", "must be stored as epoch seconds", value);
-    return validDate(new Date(n * 1000));
+    const n = storedNumber(value);
+    const date = validDate(new Date(n * 1000));
+    return unchanged(date, Math.floor(date.getTime() / 1000), n, value);
   },
 });

@@ -1,0 +1,232 @@
+// The model layer keeps values exactly: numbers never rounded, null kept as null, stored values
+// that a save would rewrite refused, attributes the model does not declare kept.
+import assert from "node:assert/strict";
+import {
+  DatetimeAttribute,
+  DynamoDBClient,
+  ListAttribute,
+  MemoryBackend,
+  Model,
+  NumberAttribute,
+  NumberSetAttribute,
+  NumberValue,
+  StringAttribute,
+  TTLAttribute,
+  ValidationError,
+} from "../mod.ts";
+
+/** Asserts `fn` throws (or rejects with) a ValidationError with `rule` and these message parts. */
+async function refuses(
+  fn: () => unknown,
+  rule: string,
+  ...parts: string[]
+): Promise<ValidationError> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof ValidationError, `expected a ValidationError, got ${caught}`);
+  assert.equal(caught.rule, rule, caught.message);
+  for (const part of parts) assert.ok(caught.message.includes(part), caught.message);
+  return caught;
+}
+
+function memoryClient(options: { numbers?: "auto" | "number" | "bigint" | "string" } = {}) {
+  return new DynamoDBClient({ backend: new MemoryBackend(), ...options });
+}
+
+function counterModel(client: DynamoDBClient) {
+  return class Counter extends Model.define({
+    table: "counters",
+    client,
+    attributes: {
+      pk: StringAttribute({ partitionKey: true }),
+      n: NumberAttribute(),
+      total: NumberAttribute({ exact: true }),
+      scores: NumberSetAttribute(),
+    },
+  }) {};
+}
+
+const BIG = "12345678901234567890";
+
+Deno.test("numbers: a stored number a JS number cannot hold is refused, never rounded", async () => {
+  for (const numbers of ["auto", "bigint", "string"] as const) {
+    const client = memoryClient({ numbers });
+    const Counter = counterModel(client);
+    await Counter.createTable();
+    await client.putItem("counters", { pk: "big", n: BigInt(BIG) });
+    const err = await refuses(
+      () => Counter.get({ pk: "big" }),
+      "number-precision",
+      "Counter.n",
+      BIG,
+      "NumberAttribute({ exact: true })",
+    );
+    assert.equal(err.path, "n");
+    await client.putItem("counters", {
+      pk: "frac",
+      n: new NumberValue("0.1000000000000000000001"),
+    });
+    await refuses(
+      () => Counter.batchGet([{ pk: "frac" }]),
+      "number-precision",
+      "Counter.n",
+      "0.1000000000000000000001",
+    );
+    await client.putItem("counters", { pk: "set", scores: new Set([BigInt(BIG), 1n]) });
+    await refuses(() => Counter.get({ pk: "set" }), "number-precision", "Counter.scores", BIG);
+    // What a number holds exactly still reads as a number, in every mode.
+    await client.putItem("counters", { pk: "ok", n: 9007199254740991, scores: new Set([1, 2.5]) });
+    const ok = await Counter.get({ pk: "ok" });
+    assert.equal(ok?.n, 9007199254740991);
+    assert.deepEqual(ok?.scores, new Set([1, 2.5]));
+    assert.equal((ok?.n ?? 0) + 1, 9007199254740992); // typed arithmetic
+  }
+});
+
+Deno.test("numbers: a stored number rounded by the client is refused when it shows", async () => {
+  const client = memoryClient({ numbers: "number" });
+  const Counter = counterModel(client);
+  await Counter.createTable();
+  await client.putItem("counters", { pk: "big", n: BigInt(BIG) });
+  await refuses(() => Counter.get({ pk: "big" }), "number-precision", "Counter.n");
+});
+
+Deno.test("numbers: writing a number that is not exact is refused", async () => {
+  const Counter = counterModel(memoryClient());
+  const rounded = Number(BIG); // what the literal 12345678901234567890 is in JavaScript
+  await refuses(
+    () => new Counter({ pk: "a", n: rounded }),
+    "number-precision",
+    "Counter.n",
+    "MAX_SAFE_INTEGER",
+    "12345678901234567000",
+  );
+  await refuses(() => new Counter({ pk: "a", n: 2 ** 53 }), "number-precision", "Counter.n");
+  await refuses(() => new Counter({ pk: "a", n: NaN }), "number", "Counter.n", "NaN");
+  await refuses(() => new Counter({ pk: "a", n: Infinity }), "number", "Counter.n");
+  await refuses(() => new Counter({ pk: "a", n: 1e-200 }), "number-range", "Counter.n");
+  await refuses(() => new Counter({ pk: "a", n: 5n as never }), "type", "Counter.n");
+  await refuses(
+    () => new Counter({ pk: "a", scores: new Set([2 ** 60]) }),
+    "number-precision",
+    "Counter.scores",
+  );
+  await refuses(
+    () => new Counter({ pk: "a", scores: new Set([1n as never]) }),
+    "type",
+    "Counter.scores",
+  );
+  await refuses(() => new Counter({ pk: "a", total: rounded }), "number-precision", "bigint");
+  await refuses(
+    () => new Counter({ pk: "a", total: BigInt("1" + "0".repeat(38) + "1") }),
+    "number-precision",
+    "Counter.total",
+    "38 significant digits",
+  );
+  // Changed after construction: caught by save() before any request.
+  const c = new Counter({ pk: "a", n: 1 });
+  c.n = 2 ** 53 + 2;
+  await refuses(() => c.save(), "number-precision", "Counter.n");
+});
+
+Deno.test("numbers: { exact: true } keeps every digit, in one canonical form", async () => {
+  for (const numbers of ["auto", "bigint", "string", undefined] as const) {
+    const client = memoryClient(numbers ? { numbers } : {});
+    const Counter = counterModel(client);
+    await Counter.createTable();
+    await client.putItem("counters", { pk: "big", total: BigInt(BIG) });
+    const big = await Counter.get({ pk: "big" });
+    assert.equal(big?.total, BigInt(BIG));
+    await big!.save();
+    const raw = await client.backend.execute("GetItem", {
+      TableName: "counters",
+      Key: { pk: { S: "big" } },
+    });
+    assert.deepEqual((raw.Item as Record<string, unknown>).total, { N: BIG });
+
+    const frac = new Counter({ pk: "frac", total: new NumberValue("0.1000000000000000000001") });
+    await frac.save();
+    const back = (await Counter.get({ pk: "frac" }))?.total;
+    assert.ok(back instanceof NumberValue);
+    assert.equal(String(back), "0.1000000000000000000001");
+
+    // Small values are numbers, whatever was given or stored.
+    const small = new Counter({ pk: "small", total: 5n });
+    assert.equal(small.total, 5);
+    assert.equal(new Counter({ pk: "s", total: new NumberValue("1.50") }).total, 1.5);
+    await client.putItem("counters", { pk: "small", total: 7 });
+    assert.equal((await Counter.get({ pk: "small" }))?.total, 7);
+  }
+});
+
+Deno.test("numbers: an exact number can be a key", async () => {
+  const client = memoryClient();
+  class Ledger extends Model.define({
+    table: "ledger",
+    client,
+    attributes: {
+      id: NumberAttribute({ partitionKey: true, exact: true }),
+      note: StringAttribute(),
+      exactDefault: NumberAttribute({
+        exact: true,
+        default: new NumberValue("1.000000000000000000001"),
+      }),
+      history: ListAttribute({ of: NumberAttribute({ exact: true }), default: () => [] }),
+    },
+  }) {}
+  await Ledger.createTable();
+  const l = new Ledger({ id: BigInt(BIG), note: "x", history: [BigInt(BIG), 1] });
+  assert.ok(l.exactDefault instanceof NumberValue); // a default NumberValue stays one
+  await l.save();
+  const got = await Ledger.get({ id: BigInt(BIG) });
+  assert.equal(got?.note, "x");
+  assert.deepEqual(got?.history, [BigInt(BIG), 1]);
+  assert.equal(String(got?.exactDefault), "1.000000000000000000001");
+  await got!.delete();
+  assert.equal(await Ledger.get({ id: BigInt(BIG) }), undefined);
+});
+
+Deno.test("dates: a stored date a save would rewrite is refused", async () => {
+  const client = memoryClient();
+  class Event extends Model.define({
+    table: "events",
+    client,
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      at: DatetimeAttribute({ sortKey: true }),
+      seen: DatetimeAttribute({ format: "epoch" }),
+      ms: DatetimeAttribute({ format: "epochMs" }),
+      ttl: TTLAttribute(),
+    },
+  }) {}
+  await Event.createTable();
+  const canonical = "2024-01-02T03:04:05.000Z";
+  for (
+    const at of ["2024-01-02T03:04:05Z", "2024-01-02T04:04:05+01:00", "2024-01-02T03:04:05.123456Z"]
+  ) {
+    await client.putItem("events", { id: "e", at });
+    const raw = await client.getItem("events", { id: "e", at });
+    // Saving it back would write another sort key (a second item) or drop digits.
+    await refuses(() => Event.fromItem(raw!), "date-stored", "Event.at", at);
+  }
+  const item = { id: "e", at: canonical };
+  await refuses(() => Event.fromItem({ ...item, seen: 1.0005 }), "date-stored", "Event.seen");
+  await refuses(() => Event.fromItem({ ...item, ms: 1.5 }), "date-stored", "Event.ms", "1.5");
+  await refuses(() => Event.fromItem({ ...item, ttl: 1700000000.5 }), "date-stored", "Event.ttl");
+  await refuses(
+    () => Event.fromItem({ ...item, ms: BigInt(BIG) }),
+    "number-precision",
+    "Event.ms",
+  );
+  const ok = Event.fromItem({ ...item, seen: 1714979289.25, ms: 1714979289250, ttl: 1700000000 });
+  assert.deepEqual(ok.toItem(), {
+    ...item,
+    seen: 1714979289.25,
+    ms: 1714979289250,
+    ttl: 1700000000,
+  });
+});
