@@ -104,6 +104,7 @@ export type {
   ModelInput,
   ModelKey,
   ModelKeyNames,
+  ModelNonNullNames,
   ModelRequiredNames,
   ModelStatics,
   ReservedAttributeName,

@@ -485,7 +485,7 @@ Deno.test("reading an instance never skips the checks of a model made in its con
     table: "orders",
     attributes: { id: StringAttribute({ partitionKey: true }), note: StringAttribute() },
   }) {
-    constructor(input: { id: string; note?: string }) {
+    constructor(input: { id: string; note?: string | null }) {
       // Made before super(): while the order itself is being read back.
       made.push(new Audit({ id: `audit of ${input.id}` }));
       super(input);
@@ -502,7 +502,7 @@ Deno.test("reading an instance never skips the checks of a model made in its con
     table: "orders",
     attributes: { id: StringAttribute({ partitionKey: true }), note: StringAttribute() },
   }) {
-    constructor(input: { id: string; note?: string }) {
+    constructor(input: { id: string; note?: string | null }) {
       assert.throws(() => new Audit({ id: 42 } as never), /Audit\.id must be a string/);
       super(input);
     }
@@ -523,11 +523,15 @@ Deno.test("defaults: object defaults are copied per instance, function defaults 
     table: "profiles",
     attributes: {
       pk: StringAttribute({ partitionKey: true }),
-      address: MapAttribute<{ city: string; lines: string[] }>({ default: declaredMap }),
-      list: ListAttribute({ default: declaredList }),
-      roles: StringSetAttribute({ default: declaredSet }),
-      since: DatetimeAttribute({ default: declaredDate }),
-      made: ListAttribute({ of: NumberAttribute(), default: () => [++calls] }),
+      // required: never null, so the properties are typed without it.
+      address: MapAttribute<{ city: string; lines: string[] }>({
+        default: declaredMap,
+        required: true,
+      }),
+      list: ListAttribute({ default: declaredList, required: true }),
+      roles: StringSetAttribute({ default: declaredSet, required: true }),
+      since: DatetimeAttribute({ default: declaredDate, required: true }),
+      made: ListAttribute({ of: NumberAttribute(), default: () => [++calls], required: true }),
     },
   }) {}
   const a = new Profile({ pk: "a" });

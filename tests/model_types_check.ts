@@ -24,8 +24,9 @@ class User extends Model.define({
     name: StringAttribute(),
     email: StringAttribute({ required: true }),
     age: NumberAttribute({ default: 0 }),
+    level: NumberAttribute({ default: 1, required: true }),
     status: EnumAttribute(["active", "banned"] as const, { default: "active" }),
-    tags: ListAttribute({ of: StringAttribute(), default: () => [] }),
+    tags: ListAttribute({ of: StringAttribute(), default: () => [], required: true }),
     address: MapAttribute<{ city: string }>(),
     roles: StringSetAttribute(),
     settings: JSONAttribute<{ theme: string }>({ required: true }),
@@ -44,14 +45,15 @@ export async function checks(): Promise<void> {
     email: "j@example.com",
     settings: { theme: "dark" },
   });
-  const age: number = u.age;
-  const name: string | undefined = u.name;
+  const age: number | null = u.age; // a default fills an absent value; null stays null
+  const level: number = u.level; // required with a default: never null
+  const name: string | null | undefined = u.name;
   const email: string = u.email;
-  const status: "active" | "banned" = u.status;
+  const status: "active" | "banned" | null = u.status;
   const tags: string[] = u.tags;
   const city: string | undefined = u.address?.city;
-  const roles: Set<string> | undefined = u.roles;
-  const created: Date | undefined = u.createdAt;
+  const roles: Set<string> | null | undefined = u.roles;
+  const created: Date | null | undefined = u.createdAt;
   const greeting: string = u.greet();
   const isModel: boolean = u instanceof Model;
 
@@ -61,6 +63,19 @@ export async function checks(): Promise<void> {
   u.age = "thirty";
   // @ts-expect-error: name may be undefined
   const notOptional: string = u.name;
+  // @ts-expect-error: age may be null (its default fills only an absent value)
+  const notNull: number = u.age;
+  // @ts-expect-error: a required attribute is never null
+  u.email = null;
+  // @ts-expect-error: a key is never null
+  u.pk = null;
+  u.name = null; // an optional attribute may be set to null (stored as NULL)
+  u.age = null;
+  // @ts-expect-error: a required attribute with a default is never null
+  u.level = null;
+  // @ts-expect-error: null is not accepted for required attributes on input either
+  new User({ pk: "A", sk: "B", email: null, settings: { theme: "x" } });
+  new User({ pk: "A", sk: "B", email: "x", settings: { theme: "x" }, name: null, age: null });
   // @ts-expect-error: the partition key must be given
   new User({ sk: "PROFILE", email: "x", settings: { theme: "x" } });
   // @ts-expect-error: a required attribute must be given
@@ -82,7 +97,7 @@ export async function checks(): Promise<void> {
   const found: User | undefined = await User.get({ pk: "USER#1", sk: "PROFILE" });
   const many: User[] = await User.batchGet([{ pk: "USER#1", sk: "PROFILE" }]);
   const dicts = await User.batchGet([{ pk: "USER#1", sk: "PROFILE" }], { asDict: true });
-  const dictAge: number = dicts[0].age;
+  const dictAge: number | null = dicts[0].age;
   // @ts-expect-error: plain objects have no methods
   dicts[0].greet();
   // @ts-expect-error: the sort key is missing from the key
@@ -105,7 +120,21 @@ export async function checks(): Promise<void> {
   const metrics: number | undefined = User.getLastMetrics()?.requests;
   const total: number = User.getTotalMetrics().operations;
 
-  void [age, name, email, status, tags, city, roles, created, greeting, isModel, notOptional];
+  void [
+    age,
+    level,
+    name,
+    email,
+    status,
+    tags,
+    city,
+    roles,
+    created,
+    greeting,
+    isModel,
+    notOptional,
+  ];
+  void notNull;
   void [found, many, dictAge, metrics, total];
 
   // Statics keep the subclass's methods and attribute types.
@@ -139,11 +168,11 @@ class Ledger extends Model.define({
   attributes: {
     id: NumberAttribute({ partitionKey: true, exact: true }),
     total: NumberAttribute({ exact: true, default: 0n }),
-    count: NumberAttribute({ default: 0 }),
+    count: NumberAttribute({ default: 0, required: true }),
   },
 }) {}
 const ledger = new Ledger({ id: 1n });
-export const exactTotal: ExactNumber = ledger.total;
+export const exactTotal: ExactNumber | null = ledger.total;
 export const plainCount: number = ledger.count + 1;
 // @ts-expect-error: an exact number may be a bigint or NumberValue
 export const notPlain: number = ledger.total;

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   DatetimeAttribute,
   DynamoDBClient,
+  JSONAttribute,
   ListAttribute,
   MemoryBackend,
   Model,
@@ -11,6 +12,7 @@ import {
   NumberSetAttribute,
   NumberValue,
   StringAttribute,
+  StringSetAttribute,
   TTLAttribute,
   ValidationError,
 } from "../mod.ts";
@@ -229,4 +231,115 @@ Deno.test("dates: a stored date a save would rewrite is refused", async () => {
     ms: 1714979289250,
     ttl: 1700000000,
   });
+});
+
+function personModel(client: DynamoDBClient) {
+  return class Person extends Model.define({
+    table: "people",
+    client,
+    attributes: {
+      pk: StringAttribute({ partitionKey: true }),
+      name: StringAttribute(),
+      age: NumberAttribute({ default: 0 }),
+      email: StringAttribute({ required: true }),
+      level: NumberAttribute({ required: true, default: 1 }),
+      tags: ListAttribute({ default: () => ["new"] }),
+      roles: StringSetAttribute({ default: () => new Set(["reader"]) }),
+      extra: StringSetAttribute(),
+      settings: JSONAttribute<{ theme: string } | null>(),
+      born: DatetimeAttribute(),
+    },
+  }) {};
+}
+
+Deno.test("null: stored as NULL and read back as null, never replaced by the default", async () => {
+  const client = memoryClient();
+  const Person = personModel(client);
+  await Person.createTable();
+  const p = new Person({
+    pk: "p",
+    email: "p@example.com",
+    name: null,
+    age: null,
+    tags: null,
+    roles: null,
+    settings: null,
+    born: null,
+  });
+  assert.deepEqual(
+    [p.name, p.age, p.tags, p.roles, p.settings, p.born, p.extra],
+    [null, null, null, null, null, null, undefined],
+  );
+  await p.save();
+  const raw = await client.backend.execute("GetItem", {
+    TableName: "people",
+    Key: { pk: { S: "p" } },
+  });
+  const stored = raw.Item as Record<string, unknown>;
+  for (const name of ["name", "age", "tags", "roles", "settings", "born"]) {
+    assert.deepEqual(stored[name], { NULL: true }, name);
+  }
+  assert.equal("extra" in stored, false);
+  const back = await Person.get({ pk: "p" });
+  assert.deepEqual(back?.toObject(), {
+    pk: "p",
+    name: null,
+    age: null,
+    email: "p@example.com",
+    level: 1,
+    tags: null,
+    roles: null,
+    extra: undefined,
+    settings: null,
+    born: null,
+  });
+  // Set to null after reading, then saved: null again, not the default.
+  const q = new Person({ pk: "q", email: "q@example.com" });
+  assert.deepEqual([q.age, q.tags], [0, ["new"]]);
+  q.age = null;
+  q.tags = null;
+  await q.save();
+  const [qBack] = await Person.batchGet([{ pk: "q" }]);
+  assert.deepEqual([qBack.age, qBack.tags], [null, null]);
+});
+
+Deno.test("null: refused for keys and required attributes, given, saved or stored", async () => {
+  const client = memoryClient();
+  const Person = personModel(client);
+  await Person.createTable();
+  await refuses(() => new Person({ pk: null as never, email: "e" }), "key-missing", "Person.pk");
+  await refuses(() => new Person({ pk: "a", email: null as never }), "required", "Person.email");
+  await refuses(
+    () => new Person({ pk: "a", email: "e", level: null as never }),
+    "required",
+    "Person.level",
+  );
+  const p = new Person({ pk: "a", email: "e" });
+  (p as { email: unknown }).email = null;
+  await refuses(() => p.save(), "required", "Person.email", "null");
+  await client.putItem("people", { pk: "stored-null", email: null });
+  await refuses(() => Person.get({ pk: "stored-null" }), "required", "Person.email", "null");
+  await client.putItem("people", { pk: "no-email" });
+  await refuses(() => Person.get({ pk: "no-email" }), "required", "Person.email", "undefined");
+  // A required attribute with a default that the stored item lacks gets the default.
+  await client.putItem("people", { pk: "no-level", email: "e" });
+  assert.equal((await Person.get({ pk: "no-level" }))?.level, 1);
+});
+
+Deno.test("saving what would read back as the default is refused", async () => {
+  const Person = personModel(memoryClient());
+  await Person.createTable();
+  const p = new Person({ pk: "a", email: "e", roles: new Set() });
+  // DynamoDB stores no empty set: it would read back as the default Set(["reader"]).
+  await refuses(() => p.save(), "default-on-read", "Person.roles", "null");
+  p.roles = null;
+  (p as { age: unknown }).age = undefined; // would read back as 0
+  await refuses(() => p.save(), "default-on-read", "Person.age");
+  p.age = 3;
+  await p.save();
+  assert.deepEqual((await Person.get({ pk: "a" }))?.toObject().roles, null);
+  // Without a default, an empty set is stored as nothing and reads back as undefined.
+  const q = new Person({ pk: "b", email: "e", extra: new Set() });
+  await q.save();
+  assert.equal((await Person.get({ pk: "b" }))?.extra, undefined);
 });

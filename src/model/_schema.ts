@@ -219,21 +219,29 @@ function defaultOf(field: Field): unknown {
   return copyValue(d);
 }
 
-function missing(model: string, field: Field, value: unknown): ValidationError {
-  const role = field.isKey
+function roleOf(field: Field): string {
+  return field.isKey
     ? (field.attr.options as AttributeOptions<unknown>).partitionKey === true
       ? "the partition key"
       : "the sort key"
     : "a required attribute";
+}
+
+function missing(model: string, field: Field, value: unknown): ValidationError {
   return new ValidationError(
-    `${model}.${field.prop} is ${role} and must be given: current value is ${show(value)}`,
+    `${model}.${field.prop} is ${roleOf(field)} and must be given: current value is ${show(value)}`,
     { path: field.prop, rule: field.isKey ? "key-missing" : "required", value },
   );
 }
 
+function hasDefault(field: Field): boolean {
+  return (field.attr.options as AttributeOptions<unknown>).default !== undefined;
+}
+
 /**
- * Checks the input of `new Model(input)`: no unknown attributes, defaults applied, required and
- * key attributes present, each value of the right type.
+ * Checks the input of `new Model(input)`: no unknown attributes, defaults applied where no
+ * value is given (`undefined`), `null` kept where the attribute is neither a key nor required,
+ * required and key attributes present, each value of the right type.
  */
 export function dataFromInput(state: ModelState, model: string, input: unknown): Item {
   if (!isPlainObject(input)) {
@@ -257,9 +265,9 @@ export function dataFromInput(state: ModelState, model: string, input: unknown):
   for (const field of state.fields) {
     let value = input[field.prop];
     if (value === undefined) value = defaultOf(field);
-    if (value === undefined) {
+    if (value === undefined || value === null) {
       if (field.required) throw missing(model, field, value);
-      data[field.prop] = undefined;
+      data[field.prop] = value;
       continue;
     }
     data[field.prop] = parseField(model, field, value) as NativeValue;
@@ -267,7 +275,25 @@ export function dataFromInput(state: ModelState, model: string, input: unknown):
   return data;
 }
 
-/** The item to store for an instance's current values (checked again: they may have changed). */
+/**
+ * Refuses to save a value that would read back as the default: no value (`undefined`), or one
+ * stored as no attribute (an empty set), for an attribute that has a default.
+ */
+function wouldReadAsDefault(model: string, field: Field, value: unknown): ValidationError {
+  return new ValidationError(
+    `${model}.${field.prop} cannot be saved ${
+      value === undefined ? "without a value" : "as no attribute (DynamoDB stores no empty set)"
+    }, as it would read back as its default: give it a value, or null to store NULL: current value is ${
+      show(value)
+    }`,
+    { path: field.prop, rule: "default-on-read", value },
+  );
+}
+
+/**
+ * The item to store for an instance's current values (checked again: they may have changed).
+ * `null` is stored as DynamoDB NULL; `undefined` as no attribute.
+ */
 export function itemFromData(
   state: ModelState,
   model: string,
@@ -278,11 +304,14 @@ export function itemFromData(
     const value = data[field.prop];
     if (value === undefined || value === null) {
       if (field.required) throw missing(model, field, value);
+      if (value === undefined && hasDefault(field)) throw wouldReadAsDefault(model, field, value);
+      if (value === null) item[field.name] = null;
       continue;
     }
     const parsed = parseField(model, field, value);
     const stored = field.attr.serialize(parsed);
     if (stored !== undefined) item[field.name] = stored;
+    else if (hasDefault(field)) throw wouldReadAsDefault(model, field, value);
   }
   return item;
 }
@@ -317,13 +346,32 @@ export function keyFromInput(state: ModelState, model: string, input: unknown): 
   return keyFromData(state, model, input);
 }
 
-/** Converts a stored item to property values: missing attributes get their defaults. */
+/**
+ * Converts a stored item to property values. An attribute the item does not have gets its
+ * default (checked like any value), or stays `undefined`; a stored NULL reads as `null`. A key
+ * or required attribute that is absent (without a default) or NULL is a ValidationError.
+ */
 export function dataFromItem(state: ModelState, model: string, item: Item): Item {
   const data: Item = {};
   for (const field of state.fields) {
     const stored = item[field.name];
+    if (stored === undefined && hasDefault(field)) {
+      const value = defaultOf(field);
+      data[field.prop] = value === null && !field.required
+        ? null
+        : parseField(model, field, value) as NativeValue;
+      continue;
+    }
     if (stored === undefined || stored === null) {
-      data[field.prop] = defaultOf(field) as NativeValue;
+      if (field.required) {
+        throw new ValidationError(
+          `${model}.${field.prop} is ${roleOf(field)}, and the stored item has ${
+            stored === null ? "NULL" : "no value"
+          } for it: current value is ${show(stored)}`,
+          { path: field.prop, rule: field.isKey ? "key-missing" : "required", value: stored },
+        );
+      }
+      data[field.prop] = stored;
       continue;
     }
     try {

@@ -23,13 +23,20 @@ export interface AttributeOptions<T> {
    */
   sortKey?: boolean;
   /**
-   * The value used when none is given: a value (objects are copied for each instance) or a
-   * function called for each instance.
+   * The value used when none is given (`undefined`) and when a stored item read back does not
+   * have the attribute: a value (deep-copied for each instance, so instances never share one)
+   * or a function called for each instance. `null` is a value, not a missing one: an attribute
+   * set to `null` is stored as DynamoDB NULL and reads back as `null`, never as the default.
+   * Saving an attribute that has a default without a value (or as an empty set, which DynamoDB
+   * cannot store) is a ValidationError, as it would read back as the default.
    * @default {undefined}
    */
   default?: T | (() => T);
   /**
-   * A value must be given (or come from `default`). Key attributes are always required.
+   * Never absent and never `null`: a value must be given (or come from `default`), `null` is a
+   * ValidationError on construction and save, and so is reading a stored item that has NULL
+   * or nothing for it (without a default). Without `required`, an attribute may be `null`,
+   * stored as DynamoDB NULL. Key attributes are always required.
    * @default {false}
    */
   required?: boolean;
@@ -415,6 +422,10 @@ export interface ListAttributeOptions<E> extends ValueAttributeOptions<E[]> {
 
 /** Makes a {@linkcode ListAttribute}; callable with or without `new`. */
 export interface ListAttributeFactory {
+  /** A required list with a default (need not be given, never null). */
+  <E = NativeValue>(
+    options: ListAttributeOptions<E> & { required: true; default: E[] | (() => E[]) },
+  ): Attribute<E[], { required: true; default: E[] }>;
   /** A required list. */
   <E = NativeValue>(options: ListAttributeOptions<E> & { required: true }): Attribute<
     E[],
@@ -427,6 +438,10 @@ export interface ListAttributeFactory {
   >;
   /** An optional list. */
   <E = NativeValue>(options?: ListAttributeOptions<E>): Attribute<E[], Record<never, never>>;
+  /** A required list with a default (need not be given, never null). */
+  new <E = NativeValue>(
+    options: ListAttributeOptions<E> & { required: true; default: E[] | (() => E[]) },
+  ): Attribute<E[], { required: true; default: E[] }>;
   /** A required list. */
   new <E = NativeValue>(options: ListAttributeOptions<E> & { required: true }): Attribute<
     E[],
@@ -486,6 +501,10 @@ export const ListAttribute: ListAttributeFactory = function (
 
 /** Makes a {@linkcode MapAttribute} or a {@linkcode JSONAttribute}; callable with or without `new`. */
 export interface TypedAttributeFactory<Base> {
+  /** A required value with a default (need not be given, never null). */
+  <T extends Base = Base>(
+    options: ValueAttributeOptions<T> & { required: true; default: T | (() => T) },
+  ): Attribute<T, { required: true; default: T }>;
   /** A required value. */
   <T extends Base = Base>(options: ValueAttributeOptions<T> & { required: true }): Attribute<
     T,
@@ -500,6 +519,10 @@ export interface TypedAttributeFactory<Base> {
   >;
   /** An optional value. */
   <T extends Base = Base>(options?: ValueAttributeOptions<T>): Attribute<T, Record<never, never>>;
+  /** A required value with a default (need not be given, never null). */
+  new <T extends Base = Base>(
+    options: ValueAttributeOptions<T> & { required: true; default: T | (() => T) },
+  ): Attribute<T, { required: true; default: T }>;
   /** A required value. */
   new <T extends Base = Base>(options: ValueAttributeOptions<T> & { required: true }): Attribute<
     T,

@@ -77,21 +77,35 @@ export type ModelRequiredNames<A extends Attributes> = Exclude<
 >;
 
 /**
+ * The property names that never hold `null`: key attributes and `required` attributes. Every
+ * other attribute may be set to `null`, which is stored as DynamoDB `NULL` and read back as
+ * `null` (a `default` is only for attributes the stored item does not have).
+ */
+export type ModelNonNullNames<A extends Attributes> =
+  | ModelKeyNames<A>
+  | { [K in keyof A]: A[K] extends { readonly options: { required: true } } ? K : never }[keyof A];
+
+/**
  * What `new Model(input)` takes: key attributes and required attributes without a default
- * must be given; the rest may be.
+ * must be given; the rest may be, and those that are neither keys nor required may be `null`.
  */
 export type ModelInput<A extends Attributes> =
   & { [K in ModelRequiredNames<A>]: AttributeValueOf<A[K]> }
-  & { [K in Exclude<keyof A, ModelRequiredNames<A>>]?: AttributeValueOf<A[K]> | undefined };
+  & {
+    [K in Exclude<keyof A, ModelRequiredNames<A>>]?:
+      | AttributeValueOf<A[K]>
+      | (K extends ModelNonNullNames<A> ? never : null)
+      | undefined;
+  };
 
 /**
- * An instance's attribute values: keys, required and defaulted attributes are always set;
- * the others may be `undefined`.
+ * An instance's attribute values: keys and required attributes are always set; attributes
+ * with a default are set or `null`; the others may also be `undefined` (not stored).
  */
 export type ModelData<A extends Attributes> = {
-  -readonly [K in keyof A]: K extends ModelRequiredNames<A> | ModelDefaultedNames<A>
-    ? AttributeValueOf<A[K]>
-    : AttributeValueOf<A[K]> | undefined;
+  -readonly [K in keyof A]: K extends ModelNonNullNames<A> ? AttributeValueOf<A[K]>
+    : K extends ModelDefaultedNames<A> ? AttributeValueOf<A[K]> | null
+    : AttributeValueOf<A[K]> | null | undefined;
 };
 
 /** A model's key by property names: the partition key, and the sort key when there is one. */
@@ -211,6 +225,11 @@ function modelName(model: { name?: string }, state: ModelState): string {
  * an embedded backend (memory, IndexedDB) a missing table is created on first use from the
  * declared keys. Never on a real endpoint: there, create tables with `createTable()` or outside.
  *
+ * Values are kept as given: `undefined` is no value (stored as no attribute; read back as the
+ * `default`, if any), `null` is stored as DynamoDB NULL and read back as `null` for attributes
+ * that are neither keys nor `required`, and numbers are never rounded (see
+ * {@linkcode NumberAttribute}).
+ *
  * Do not redeclare attributes as class fields in a subclass (a field initialiser would replace
  * the value); methods and other fields are fine.
  *
@@ -256,11 +275,13 @@ export abstract class Model {
    *   attributes: {
    *     pk: StringAttribute({ partitionKey: true }),
    *     name: StringAttribute({ required: true }),
-   *     age: NumberAttribute({ default: 0 }),
+   *     age: NumberAttribute({ default: 0, required: true }), // never null
+   *     nickname: StringAttribute(), // may be undefined or null
    *   },
    * }) {}
    * const u = new User({ pk: "USER#1", name: "John" });
    * const age: number = u.age; // 0
+   * const nickname: string | null | undefined = u.nickname; // undefined
    * ```
    *
    * @param config The table, an optional client and the attributes.
