@@ -343,3 +343,41 @@ Deno.test("saving what would read back as the default is refused", async () => {
   await q.save();
   assert.equal((await Person.get({ pk: "b" }))?.extra, undefined);
 });
+
+Deno.test("attributes the model does not declare are kept by save()", async () => {
+  const client = memoryClient();
+  class Slim extends Model.define({
+    table: "slim",
+    client,
+    attributes: {
+      id: StringAttribute({ partitionKey: true, alias: "PK" }),
+      name: StringAttribute(),
+    },
+  }) {}
+  await Slim.createTable();
+  const legacy = { PK: "a", name: "old", plan: "gold", score: BigInt(BIG), meta: { v: 2 } };
+  await client.putItem("slim", legacy);
+  await client.putItem("slim", { ...legacy, PK: "b" });
+  const a = await Slim.get({ id: "a" });
+  a!.name = "new";
+  await a!.save();
+  assert.deepEqual(await client.getItem("slim", { PK: "a" }), { ...legacy, name: "new" });
+  assert.deepEqual(a!.toItem(), { ...legacy, name: "new" });
+  assert.deepEqual(a!.toObject(), { id: "a", name: "new" });
+  // Through batchGet and the batch writer as well.
+  const [b] = await Slim.batchGet([{ id: "b" }]);
+  b.name = "batch";
+  {
+    await using writer = Slim.batchWriter();
+    writer.save(b);
+  }
+  assert.deepEqual(await client.getItem("slim", { PK: "b" }), {
+    ...legacy,
+    PK: "b",
+    name: "batch",
+  });
+  // Instances made by the caller have none; fromItem keeps them too.
+  assert.deepEqual(new Slim({ id: "c" }).toItem(), { PK: "c" });
+  assert.deepEqual(Slim.fromItem({ PK: "d", x: 1 }).toItem(), { PK: "d", x: 1 });
+  await refuses(() => Slim.fromItem(null as never), "type", "Slim.fromItem");
+});

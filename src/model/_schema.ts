@@ -43,6 +43,8 @@ export interface ModelState {
   client: DynamoDBClient | undefined;
   fields: Field[];
   byProp: Map<string, Field>;
+  /** The fields by stored attribute name. */
+  byName: Map<string, Field>;
   /** The partition key field, then the sort key field if any. */
   keyFields: Field[];
   keySchema: KeySchema;
@@ -138,6 +140,7 @@ export function compile(config: ModelDeclaration): ModelState {
     client,
     fields,
     byProp,
+    byName: new Map(fields.map((f) => [f.name, f])),
     keyFields,
     keySchema,
     metrics: new MetricsRecorder(),
@@ -290,16 +293,39 @@ function wouldReadAsDefault(model: string, field: Field, value: unknown): Valida
   );
 }
 
+/** The attributes of a stored item that its model does not declare, by instance. */
+const undeclared = new WeakMap<object, Item>();
+
+/**
+ * The attributes of a stored item that the model does not declare (by stored name), or
+ * `undefined` when it has none. They are kept so that saving an instance read back never
+ * drops what another writer stored.
+ */
+export function undeclaredOf(state: ModelState, item: Item): Item | undefined {
+  let out: Item | undefined;
+  for (const name of Object.keys(item)) {
+    if (state.byName.has(name) || item[name] === undefined) continue;
+    (out ??= {})[name] = item[name];
+  }
+  return out;
+}
+
+/** Keeps a stored item's undeclared attributes with the instance made from it. */
+export function keepUndeclared(instance: object, attributes: Item | undefined): void {
+  if (attributes) undeclared.set(instance, attributes);
+}
+
 /**
  * The item to store for an instance's current values (checked again: they may have changed).
- * `null` is stored as DynamoDB NULL; `undefined` as no attribute.
+ * `null` is stored as DynamoDB NULL; `undefined` as no attribute. Attributes the model does not
+ * declare, kept from the stored item the instance was read from, are stored unchanged.
  */
 export function itemFromData(
   state: ModelState,
   model: string,
   data: Record<string, unknown>,
 ): Item {
-  const item: Item = {};
+  const item: Item = { ...undeclared.get(data) };
   for (const field of state.fields) {
     const value = data[field.prop];
     if (value === undefined || value === null) {

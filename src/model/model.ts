@@ -20,15 +20,17 @@ import {
   dataFromInput,
   dataFromItem,
   itemFromData,
+  keepUndeclared,
   keyFromData,
   keyFromInput,
   metricsSink,
   type ModelState,
   STATE,
   stateOf,
+  undeclaredOf,
 } from "./_schema.ts";
 import { withTable } from "./_table.ts";
-import { invalid } from "./_validate.ts";
+import { invalid, isPlainObject } from "./_validate.ts";
 import { ModelBatchWriter, type ModelBatchWriterOptions } from "./writer.ts";
 
 /** A model's attributes: property names mapped to attributes. */
@@ -210,7 +212,7 @@ export type ModelClass<A extends Attributes> =
  * model it was made for. The constructor trusts exactly that object for exactly that model, and
  * only once: a nested `new` in a subclass constructor gets its own input and all the checks.
  */
-const storedInputs = new WeakMap<object, ModelState>();
+const storedInputs = new WeakMap<object, { state: ModelState; undeclared?: Item }>();
 
 function modelName(model: { name?: string }, state: ModelState): string {
   return model.name || `Model(${state.table})`;
@@ -228,7 +230,9 @@ function modelName(model: { name?: string }, state: ModelState): string {
  * Values are kept as given: `undefined` is no value (stored as no attribute; read back as the
  * `default`, if any), `null` is stored as DynamoDB NULL and read back as `null` for attributes
  * that are neither keys nor `required`, and numbers are never rounded (see
- * {@linkcode NumberAttribute}).
+ * {@linkcode NumberAttribute}). Attributes of a stored item that the model does not declare
+ * are kept with the instance read from it and written back unchanged by `save()`, so saving
+ * never drops what another writer stored.
  *
  * Do not redeclare attributes as class fields in a subclass (a field initialiser would replace
  * the value); methods and other fields are fine.
@@ -304,7 +308,8 @@ export abstract class Model {
    */
   protected constructor(input: object) {
     const state = stateOf(new.target);
-    const trusted = storedInputs.get(input) === state;
+    const stored = storedInputs.get(input);
+    const trusted = stored?.state === state;
     if (trusted) storedInputs.delete(input);
     const data = trusted
       ? (input as Item)
@@ -312,6 +317,7 @@ export abstract class Model {
     for (const field of state.fields) {
       (this as Record<string, unknown>)[field.prop] = data[field.prop];
     }
+    if (trusted) keepUndeclared(this, stored.undeclared);
   }
 
   /**
@@ -360,7 +366,8 @@ export abstract class Model {
 
   /**
    * The item as stored: attribute names after aliases, values converted (dates to text or
-   * numbers, JSON to text), unset attributes left out.
+   * numbers, JSON to text), `null` kept, unset attributes left out, and the attributes the
+   * model does not declare that the stored item had (when the instance was read back).
    *
    * @throws {ValidationError} When a value is not valid.
    */
@@ -380,8 +387,10 @@ type Ctor = (new (input: object) => Model) & { name: string };
 
 /** Builds the runtime class behind {@linkcode Model.define}. */
 function defineClass(state: ModelState): Ctor {
-  const hydrate = (model: Ctor, data: Item): Model => {
-    storedInputs.set(data, state);
+  /** An instance of `model` from a stored item (values converted and checked). */
+  const hydrate = (model: Ctor, item: Item): Model => {
+    const data = dataFromItem(state, modelName(model, state), item);
+    storedInputs.set(data, { state, undeclared: undeclaredOf(state, item) });
     try {
       return new model(data);
     } finally {
@@ -437,7 +446,7 @@ function defineClass(state: ModelState): Ctor {
             onMetrics,
           }),
       );
-      return item ? hydrate(this, dataFromItem(state, name, item)) : undefined;
+      return item ? hydrate(this, item) : undefined;
     }
 
     static async batchGet(
@@ -461,8 +470,8 @@ function defineClass(state: ModelState): Ctor {
             onMetrics,
           }),
       );
-      const rows = items.map((item) => dataFromItem(state, name, item));
-      return options.asDict ? rows : rows.map((data) => hydrate(this, data));
+      if (options.asDict) return items.map((item) => dataFromItem(state, name, item));
+      return items.map((item) => hydrate(this, item));
     }
 
     static batchWriter(this: Ctor, options: ModelBatchWriterOptions = {}) {
@@ -478,7 +487,14 @@ function defineClass(state: ModelState): Ctor {
     }
 
     static fromItem(this: Ctor, item: Item) {
-      return hydrate(this, dataFromItem(state, modelName(this, state), item));
+      if (!isPlainObject(item)) {
+        throw invalid(
+          "type",
+          `${modelName(this, state)}.fromItem takes a stored item (a plain object)`,
+          item,
+        );
+      }
+      return hydrate(this, item);
     }
 
     static getLastMetrics(): OperationMetrics | undefined {
