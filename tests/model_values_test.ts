@@ -381,3 +381,45 @@ Deno.test("attributes the model does not declare are kept by save()", async () =
   assert.deepEqual(Slim.fromItem({ PK: "d", x: 1 }).toItem(), { PK: "d", x: 1 });
   await refuses(() => Slim.fromItem(null as never), "type", "Slim.fromItem");
 });
+
+Deno.test("JSON: values JSON would change are refused, written or read", async () => {
+  const client = memoryClient();
+  class Doc extends Model.define({
+    table: "docs",
+    client,
+    attributes: { id: StringAttribute({ partitionKey: true }), body: JSONAttribute() },
+  }) {}
+  await Doc.createTable();
+  const bad: [unknown, string][] = [
+    [{ score: NaN }, "NaN at score"],
+    [[1, Infinity], "Infinity at [1]"],
+    [{ when: new Date(0) }, "Date at when"],
+    [{ tags: new Set(["a"]) }, "Set at tags"],
+    [{ list: [1, undefined] }, "undefined at list[1]"],
+    // deno-lint-ignore no-sparse-arrays
+    [[1, , 3], "a hole at [1]"],
+    [{ n: new NumberValue("1.5") }, "NumberValue at n"],
+    [{ f: () => 1 }, "function at f"],
+    [{ big: 1n }, "bigint at big"],
+  ];
+  for (const [body, part] of bad) {
+    await refuses(() => new Doc({ id: "a", body: body as never }), "json", "Doc.body", part);
+  }
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  await refuses(() => new Doc({ id: "a", body: cyclic as never }), "json", "itself at self");
+  // What JSON keeps is kept; undefined object properties are left out.
+  const ok = new Doc({
+    id: "ok",
+    body: { a: [1, "x", null, { b: true }], gone: undefined } as never,
+  });
+  await ok.save();
+  assert.deepEqual((await Doc.get({ id: "ok" }))?.body, { a: [1, "x", null, { b: true }] });
+  // Stored text whose numbers JSON.parse would round.
+  await client.putItem("docs", { id: "big", body: `{"id":${BIG}}` });
+  await refuses(() => Doc.get({ id: "big" }), "json", "Doc.body", BIG);
+  await client.putItem("docs", { id: "frac", body: '{"p":0.1000000000000000000001}' });
+  await refuses(() => Doc.get({ id: "frac" }), "json", "0.1000000000000000000001");
+  await client.putItem("docs", { id: "fine", body: '{"n": 1.50, "m": 9007199254740991}' });
+  assert.deepEqual((await Doc.get({ id: "fine" }))?.body, { n: 1.5, m: 9007199254740991 });
+});

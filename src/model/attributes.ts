@@ -570,8 +570,89 @@ export const MapAttribute: TypedAttributeFactory<Record<string, NativeValue>> = 
 } as unknown as TypedAttributeFactory<Record<string, NativeValue>>;
 
 /**
+ * Why `value` would not survive `JSON.stringify` and `JSON.parse` unchanged, with where in it,
+ * or `undefined` when it would. Object properties that are `undefined` are left out, as
+ * `marshall` leaves out undefined map values.
+ */
+function jsonProblem(value: unknown, path: string, open: Set<object>): string | undefined {
+  const at = path === "" ? "" : ` at ${path}`;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return undefined;
+    case "number":
+      return Number.isFinite(value) ? undefined : `has ${value}${at}, which JSON writes as null`;
+    case "object":
+      break;
+    default:
+      return `has ${typeof value === "bigint" ? "a bigint" : typeof value}${at}, which JSON ${
+        typeof value === "bigint" ? "cannot write" : "leaves out"
+      }`;
+  }
+  if (value === null) return undefined;
+  if (open.has(value)) return `refers to itself${at}`;
+  open.add(value);
+  try {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value) || value[i] === undefined) {
+          return `has ${
+            i in value ? "undefined" : "a hole"
+          } at ${path}[${i}], which JSON writes as null`;
+        }
+        const problem = jsonProblem(value[i], `${path}[${i}]`, open);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    if (!isPlainObject(value)) {
+      const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
+      return `has a ${name}${at}, which JSON would not read back as one`;
+    }
+    for (const [key, member] of Object.entries(value)) {
+      if (member === undefined) continue;
+      const problem = jsonProblem(member, path === "" ? key : `${path}.${key}`, open);
+      if (problem) return problem;
+    }
+    return undefined;
+  } finally {
+    open.delete(value);
+  }
+}
+
+/** A reviver that refuses a number whose JSON text a `number` does not hold exactly. */
+function exactJsonNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== "number") return value;
+  const source = context?.source;
+  // Where the runtime does not give the source text, unsafe integers are what shows a loss.
+  const exact = source === undefined
+    ? !Number.isInteger(value) || Number.isSafeInteger(value)
+    : (() => {
+      try {
+        return typeof unmarshallValue({ N: source }) === "number";
+      } catch {
+        return false;
+      }
+    })();
+  if (!exact) {
+    throw invalid(
+      "json",
+      `has the number ${
+        source ?? value
+      }, which JSON.parse would round (keep it as a string in the JSON, or use an exact NumberAttribute)`,
+      source ?? value,
+    );
+  }
+  return value;
+}
+
+/**
  * A JSON attribute: any JSON value, stored as its JSON text (`S`). Give its shape as a type
- * argument.
+ * argument. Values are never changed on the way: a value that JSON would not give back as it
+ * is (`NaN`, `Infinity`, a `Date`, `Map`, `Set`, class instance, bigint, function, or an
+ * `undefined` array element) is a {@linkcode ValidationError}, and so is stored text with a
+ * number that a `number` cannot hold exactly. `undefined` object properties are left out, as
+ * everywhere in DynamoDB maps.
  *
  * @example Settings kept as JSON text
  * ```ts
@@ -585,21 +666,19 @@ export const JSONAttribute: TypedAttributeFactory<JsonValue> = function (
   return build(options, {
     kind: "JSON",
     parse(value) {
-      let text: string | undefined;
-      try {
-        text = JSON.stringify(value);
-      } catch {
-        text = undefined;
+      const problem = jsonProblem(value, "", new Set());
+      if (problem !== undefined) {
+        throw invalid("json", `must be a JSON value, but ${problem}`, value);
       }
-      if (text === undefined) throw invalid("type", "must be a JSON value", value);
       return value as JsonValue;
     },
     serialize: (value) => JSON.stringify(value),
     deserialize(value) {
       if (typeof value !== "string") throw invalid("type", "must be stored as JSON text", value);
       try {
-        return JSON.parse(value) as JsonValue;
-      } catch {
+        return JSON.parse(value, exactJsonNumbers as (key: string, value: unknown) => unknown);
+      } catch (err) {
+        if (err instanceof ValidationError) throw err;
         throw invalid("json", "must be stored as valid JSON text", value);
       }
     },
