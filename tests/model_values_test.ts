@@ -106,6 +106,7 @@ Deno.test("numbers: writing a number that is not exact is refused", async () => 
     "Counter.n",
     "MAX_SAFE_INTEGER",
     "12345678901234567000",
+    "NumberAttribute({ exact: true }) and give it as a bigint",
   );
   await refuses(() => new Counter({ pk: "a", n: 2 ** 53 }), "number-precision", "Counter.n");
   await refuses(() => new Counter({ pk: "a", n: NaN }), "number", "Counter.n", "NaN");
@@ -116,7 +117,9 @@ Deno.test("numbers: writing a number that is not exact is refused", async () => 
     () => new Counter({ pk: "a", scores: new Set([2 ** 60]) }),
     "number-precision",
     "Counter.scores",
+    "a number set holds JavaScript numbers only",
   );
+  await refuses(() => new Counter({ pk: "a", total: "12" as never }), "type", "Counter.total");
   await refuses(
     () => new Counter({ pk: "a", scores: new Set([1n as never]) }),
     "type",

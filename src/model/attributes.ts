@@ -198,11 +198,11 @@ function numberTextOf(value: unknown): string | undefined {
  * `number` holds without losing a digit, a `bigint` for any other integer, a `NumberValue` for
  * any other non-integer. Checks DynamoDB's range and 38 digits.
  */
-function exactNumber(value: unknown): ExactNumber {
+function exactNumber(value: unknown, hint = "give it as a bigint"): ExactNumber {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw invalid("number", "must be a finite number", value);
     if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      throw invalid("number-precision", `${UNSAFE_INTEGER} (give it as a bigint)`, value);
+      throw invalid("number-precision", `${UNSAFE_INTEGER} (${hint})`, value);
     }
     checkStorable(() => marshallValue(value), value);
     return value;
@@ -231,7 +231,10 @@ function checkStorable<T>(convert: () => T, value: unknown): T {
 
 /** A `number` that holds `value` exactly, or a ValidationError saying which attribute would. */
 function plainNumber(value: unknown, stored: boolean, hint?: string): number {
-  const exact = exactNumber(value);
+  const exact = exactNumber(
+    value,
+    hint ?? "declare the attribute NumberAttribute({ exact: true }) and give it as a bigint",
+  );
   if (typeof exact === "number") return exact;
   const kind = typeof exact === "bigint" ? "a bigint" : "a NumberValue";
   throw invalid(
@@ -360,7 +363,13 @@ export const NumberAttribute: NumberAttributeFactory = function (
     return build(options as ExactNumberAttributeOptions, {
       kind: "exact number",
       keyType: "N",
-      parse: (value) => exactNumber(value),
+      parse(value) {
+        // Text is read back from clients that return numbers as text, never taken as input.
+        if (typeof value === "string") {
+          throw invalid("type", "must be a number, a bigint or a NumberValue", value);
+        }
+        return exactNumber(value);
+      },
       deserialize: (value) => exactNumber(value),
     });
   }
