@@ -426,3 +426,27 @@ Deno.test("JSON: values JSON would change are refused, written or read", async (
   await client.putItem("docs", { id: "fine", body: '{"n": 1.50, "m": 9007199254740991}' });
   assert.deepEqual((await Doc.get({ id: "fine" }))?.body, { n: 1.5, m: 9007199254740991 });
 });
+
+Deno.test("defaults filled on read are checked and converted like given values", async () => {
+  const client = memoryClient();
+  let next: unknown = "oops";
+  class Tally extends Model.define({
+    table: "tallies",
+    client,
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      total: NumberAttribute({ exact: true, default: 5n }),
+      n: NumberAttribute({ default: () => next as number }),
+    },
+  }) {}
+  await Tally.createTable();
+  await client.putItem("tallies", { id: "bare" });
+  // A default of the wrong type is refused, not put on the instance unchecked.
+  await refuses(() => Tally.get({ id: "bare" }), "type", "Tally.n", '"oops"');
+  next = 3;
+  const read = await Tally.get({ id: "bare" });
+  // The same canonical form as on construction: 5n is held exactly by a number.
+  assert.equal(read?.total, 5);
+  assert.equal(new Tally({ id: "x" }).total, 5);
+  assert.equal(read?.n, 3);
+});

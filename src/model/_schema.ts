@@ -383,9 +383,10 @@ export function dataFromItem(state: ModelState, model: string, item: Item): Item
     const stored = item[field.name];
     if (stored === undefined && hasDefault(field)) {
       const value = defaultOf(field);
-      data[field.prop] = value === null && !field.required
-        ? null
-        : parseField(model, field, value) as NativeValue;
+      if (value === undefined || value === null) {
+        if (field.required) throw missing(model, field, value);
+        data[field.prop] = value;
+      } else data[field.prop] = parseField(model, field, value) as NativeValue;
       continue;
     }
     if (stored === undefined || stored === null) {
