@@ -450,3 +450,25 @@ Deno.test("defaults filled on read are checked and converted like given values",
   assert.equal(new Tally({ id: "x" }).total, 5);
   assert.equal(read?.n, 3);
 });
+
+Deno.test("a required JSON attribute stored as the text null is refused on read", async () => {
+  const client = memoryClient();
+  class Conf extends Model.define({
+    table: "conf",
+    client,
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      body: JSONAttribute<{ a: number }>({ required: true }),
+      loose: JSONAttribute(),
+    },
+  }) {}
+  await Conf.createTable();
+  await client.putItem("conf", { id: "a", body: "null" });
+  await refuses(() => Conf.get({ id: "a" }), "required", "Conf.body", "reads as null");
+  await client.putItem("conf", { id: "b", body: '{"a":1}', loose: "null" });
+  assert.deepEqual((await Conf.get({ id: "b" }))?.toObject(), {
+    id: "b",
+    body: { a: 1 },
+    loose: null,
+  });
+});

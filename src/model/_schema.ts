@@ -401,11 +401,22 @@ export function dataFromItem(state: ModelState, model: string, item: Item): Item
       data[field.prop] = stored;
       continue;
     }
+    let value: unknown;
     try {
-      data[field.prop] = field.attr.deserialize(stored) as NativeValue;
+      value = field.attr.deserialize(stored);
     } catch (err) {
       throw fieldError(model, field, err);
     }
+    // A JSON attribute's text "null" reads as null, which a required attribute never holds.
+    if (value === null && field.required) {
+      throw new ValidationError(
+        `${model}.${field.prop} is ${
+          roleOf(field)
+        }, and the stored item has a value that reads as null: current value is ${show(stored)}`,
+        { path: field.prop, rule: "required", value: stored },
+      );
+    }
+    data[field.prop] = value as NativeValue;
   }
   return data;
 }

@@ -1,6 +1,21 @@
 /**
  * Attribute types for models: what a property holds, how it is checked, and how it is stored.
  *
+ * `undefined` and `null` mean the same for every attribute type:
+ *
+ * - `undefined` is no value: nothing is stored, and an item read back without the attribute
+ *   gets the attribute's `default` (or `undefined`).
+ * - `null` is an explicit "no value" for attributes that are neither keys nor `required`: it is
+ *   stored as DynamoDB `NULL` and read back as `null`, never as the default. For keys and
+ *   required attributes it is a {@linkcode ValidationError}, on construction, on save and on
+ *   reads of a stored `NULL`.
+ *
+ * Per type, `null` sits beside the type's own empty value: a set's `null` (stored `NULL`) is
+ * not an empty set (DynamoDB stores none, so it is stored as no attribute and reads back as
+ * `undefined`); a list's or map's `null` is not `[]` or `{}` (stored as an empty `L` or `M`);
+ * a string's `null` is not `""`; a JSON attribute's top-level `null` is stored as `NULL` rather
+ * than the text `"null"` and reads back as `null` either way (nested `null`s are JSON text).
+ *
  * @module
  */
 
