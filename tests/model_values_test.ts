@@ -341,6 +341,22 @@ Deno.test("saving what would read back as the default is refused", async () => {
   p.age = 3;
   await p.save();
   assert.deepEqual((await Person.get({ pk: "a" }))?.toObject().roles, null);
+  // A required one cannot be null either: the message says only what can be done.
+  class Team extends Model.define({
+    table: "people",
+    client: Person.client,
+    attributes: {
+      pk: StringAttribute({ partitionKey: true }),
+      groups: StringSetAttribute({ default: () => new Set(["g"]), required: true }),
+    },
+  }) {}
+  const err = await refuses(
+    () => new Team({ pk: "t", groups: new Set() }).save(),
+    "default-on-read",
+    "Team.groups",
+    "give it a value:",
+  );
+  assert.equal(err.message.includes("null to store NULL"), false, err.message);
   // Without a default, an empty set is stored as nothing and reads back as undefined.
   const q = new Person({ pk: "b", email: "e", extra: new Set() });
   await q.save();

@@ -286,9 +286,9 @@ function wouldReadAsDefault(model: string, field: Field, value: unknown): Valida
   return new ValidationError(
     `${model}.${field.prop} cannot be saved ${
       value === undefined ? "without a value" : "as no attribute (DynamoDB stores no empty set)"
-    }, as it would read back as its default: give it a value, or null to store NULL: current value is ${
-      show(value)
-    }`,
+    }, as it would read back as its default: give it a value${
+      field.required ? "" : ", or null to store NULL"
+    }: current value is ${show(value)}`,
     { path: field.prop, rule: "default-on-read", value },
   );
 }
