@@ -6,6 +6,7 @@ import {
   DynamoDBClient,
   JSONAttribute,
   ListAttribute,
+  MapAttribute,
   MemoryBackend,
   Model,
   NumberAttribute,
@@ -487,4 +488,55 @@ Deno.test("a required JSON attribute stored as the text null is refused on read"
     body: { a: 1 },
     loose: null,
   });
+});
+
+Deno.test("lists and maps: unsafe integer numbers inside are refused, stored ones kept exact", async () => {
+  const client = memoryClient();
+  class Bag extends Model.define({
+    table: "bags",
+    client,
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      map: MapAttribute(),
+      list: ListAttribute(),
+    },
+  }) {}
+  await Bag.createTable();
+  await refuses(
+    () => new Bag({ id: "a", map: { deep: { n: [1, Number(BIG)] } } }),
+    "number-precision",
+    "Bag.map",
+    "at deep.n[1]",
+    "bigint",
+  );
+  await refuses(
+    () => new Bag({ id: "a", list: [{ n: 2 ** 60 }] }),
+    "number-precision",
+    "Bag.list",
+    "at [0].n",
+  );
+  await refuses(
+    () => new Bag({ id: "a", map: { s: new Set([2 ** 60]) } }),
+    "number-precision",
+    "Bag.map",
+  );
+  // bigints and what numbers hold exactly are kept, and read back exactly.
+  const ok = new Bag({
+    id: "ok",
+    map: { big: BigInt(BIG), n: 9007199254740991, f: 0.1 },
+    list: [BigInt(BIG), new NumberValue("0.1000000000000000000001")],
+  });
+  await ok.save();
+  const back = await Bag.get({ id: "ok" });
+  assert.deepEqual(back?.map, { big: BigInt(BIG), n: 9007199254740991, f: 0.1 });
+  assert.equal(back?.list?.[0], BigInt(BIG));
+  assert.equal(String(back?.list?.[1]), "0.1000000000000000000001");
+  // Read through a client that rounds: the rounding shows as an unsafe integer, and is refused.
+  const rounding = new DynamoDBClient({ backend: client.backend, numbers: "number" });
+  class Rounded extends Model.define({
+    table: "bags",
+    client: rounding,
+    attributes: { id: StringAttribute({ partitionKey: true }), map: MapAttribute() },
+  }) {}
+  await refuses(() => Rounded.get({ id: "ok" }), "number-precision", "Rounded.map", "at big");
 });

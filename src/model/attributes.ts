@@ -488,8 +488,50 @@ function elementError(err: unknown, index: number): unknown {
 }
 
 /**
+ * The path of the first unsafe integer `number` inside a list or map value (which a JavaScript
+ * number may already have rounded), or `undefined`. Deeper than DynamoDB's 32 levels is left
+ * to `marshall`, which refuses it.
+ */
+function unsafeNumberPath(value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && !Number.isSafeInteger(value) ? path : undefined;
+  }
+  if (value === null || typeof value !== "object" || depth > 33) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = unsafeNumberPath(value[i], `${path}[${i}]`, depth + 1);
+      if (found !== undefined) return found;
+    }
+  } else if (value instanceof Set) {
+    for (const member of value) {
+      const found = unsafeNumberPath(member, `${path} (a set member)`, depth + 1);
+      if (found !== undefined) return found;
+    }
+  } else if (isPlainObject(value)) {
+    for (const [key, member] of Object.entries(value)) {
+      const found = unsafeNumberPath(member, path === "" ? key : `${path}.${key}`, depth + 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Refuses a list or map value holding an unsafe integer `number`; returns the value. */
+function exactNested<T>(value: T): T {
+  const path = unsafeNumberPath(value, "", 0);
+  if (path === undefined) return value;
+  const at = path === "" ? "" : ` at ${path}`;
+  throw invalid(
+    "number-precision",
+    `has an integer beyond Number.MAX_SAFE_INTEGER${at}, which a JavaScript number may already have rounded (give it as a bigint)`,
+    value,
+  );
+}
+
+/**
  * A list attribute (`L`). With `of`, every element is checked and converted by that attribute
- * and the property is typed as its array; without it, elements are any storable value.
+ * and the property is typed as its array; without it, elements are any storable value, and
+ * numbers inside are kept exactly as in a {@linkcode MapAttribute}.
  *
  * @example A list of strings with an empty default
  * ```ts
@@ -513,12 +555,12 @@ export const ListAttribute: ListAttributeFactory = function (
     kind: "list",
     parse(value) {
       if (!Array.isArray(value)) throw invalid("type", "must be an array", value);
-      return of ? each(value, (v) => of.parse(v)) : value;
+      return of ? each(value, (v) => of.parse(v)) : exactNested(value);
     },
     serialize: (value) => (of ? each(value, (v) => of.serialize(v)) : value) as NativeValue,
     deserialize(value) {
       if (!Array.isArray(value)) throw invalid("type", "must be a list", value);
-      return of ? each(value, (v) => of.deserialize(v as NativeValue)) : value;
+      return of ? each(value, (v) => of.deserialize(v as NativeValue)) : exactNested(value);
     },
   });
 } as unknown as ListAttributeFactory;
@@ -573,7 +615,9 @@ export type JsonValue =
 
 /**
  * A map attribute (`M`): a plain object of storable values. Give its shape as a type argument
- * (it is checked to be a plain object, not field by field).
+ * (it is checked to be a plain object, not field by field). Numbers inside are never rounded:
+ * an integer `number` beyond `Number.MAX_SAFE_INTEGER` is refused (give it as a `bigint`), and
+ * stored numbers a `number` cannot hold read back as `bigint` or `NumberValue`.
  *
  * @example A typed address
  * ```ts
@@ -588,7 +632,7 @@ export const MapAttribute: TypedAttributeFactory<Record<string, NativeValue>> = 
     kind: "map",
     parse(value) {
       if (!isPlainObject(value)) throw invalid("type", "must be a plain object", value);
-      return value as Record<string, NativeValue>;
+      return exactNested(value as Record<string, NativeValue>);
     },
   });
 } as unknown as TypedAttributeFactory<Record<string, NativeValue>>;
