@@ -421,6 +421,7 @@ Deno.test("JSON: values JSON would change are refused, written or read", async (
     [{ n: new NumberValue("1.5") }, "NumberValue at n"],
     [{ f: () => 1 }, "function at f"],
     [{ big: 1n }, "bigint at big"],
+    [{ id: 2 ** 60 }, "MAX_SAFE_INTEGER"],
   ];
   for (const [body, part] of bad) {
     await refuses(() => new Doc({ id: "a", body: body as never }), "json", "Doc.body", part);

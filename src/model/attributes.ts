@@ -649,7 +649,10 @@ function jsonProblem(value: unknown, path: string, open: Set<object>): string | 
     case "boolean":
       return undefined;
     case "number":
-      return Number.isFinite(value) ? undefined : `has ${value}${at}, which JSON writes as null`;
+      if (!Number.isFinite(value)) return `has ${value}${at}, which JSON writes as null`;
+      return Number.isInteger(value) && !Number.isSafeInteger(value)
+        ? `has ${value}${at}, an integer beyond Number.MAX_SAFE_INTEGER that a JavaScript number may already have rounded`
+        : undefined;
     case "object":
       break;
     default:
