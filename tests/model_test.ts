@@ -570,3 +570,35 @@ Deno.test("defaults: object defaults are copied per instance, function defaults 
     "reader",
   ]]);
 });
+
+Deno.test("reading back through a constructor that passes other input to super() gives what is stored", async () => {
+  using _db = useMemoryBackend();
+  class Note extends Model.define({
+    table: "notes",
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      text: StringAttribute(),
+      words: NumberAttribute({ default: 0 }),
+    },
+  }) {
+    constructor(input: { id: string; text?: string | null; words?: number | null }) {
+      // A copy, normalised: fine for new instances, but a read must not rewrite stored values.
+      super({ ...input, text: input.text?.trim() });
+    }
+  }
+  const fresh = new Note({ id: "n", text: "  padded  " });
+  assert.equal(fresh.text, "padded");
+  await Note.client.createTable("notes", { partitionKey: "id" });
+  await Note.client.putItem("notes", { id: "n", text: "  padded  ", words: 2, tag: "kept" });
+  const read = await Note.get({ id: "n" });
+  assert.ok(read instanceof Note);
+  assert.equal(read.text, "  padded  ");
+  assert.equal(read.words, 2);
+  await read.save();
+  assert.deepEqual(await Note.client.getItem("notes", { id: "n" }), {
+    id: "n",
+    text: "  padded  ",
+    words: 2,
+    tag: "kept",
+  });
+});

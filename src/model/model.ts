@@ -212,7 +212,16 @@ export type ModelClass<A extends Attributes> =
  * model it was made for. The constructor trusts exactly that object for exactly that model, and
  * only once: a nested `new` in a subclass constructor gets its own input and all the checks.
  */
-const storedInputs = new WeakMap<object, { state: ModelState; undeclared?: Item }>();
+const storedInputs = new WeakMap<object, StoredInput>();
+
+/** What a read hands to the constructor along with the stored values. */
+interface StoredInput {
+  state: ModelState;
+  /** The stored item's attributes that the model does not declare. */
+  undeclared: Item | undefined;
+  /** Set by the constructor that took the values. */
+  used: boolean;
+}
 
 function modelName(model: { name?: string }, state: ModelState): string {
   return model.name || `Model(${state.table})`;
@@ -233,6 +242,9 @@ function modelName(model: { name?: string }, state: ModelState): string {
  * {@linkcode NumberAttribute}). Attributes of a stored item that the model does not declare
  * are kept with the instance read from it and written back unchanged by `save()`, so saving
  * never drops what another writer stored.
+ *
+ * A subclass constructor may take and pass on its input as it likes; instances built by reads
+ * always hold exactly the stored values, whatever the constructor passed to `super()`.
  *
  * Do not redeclare attributes as class fields in a subclass (a field initialiser would replace
  * the value); methods and other fields are fine.
@@ -310,7 +322,10 @@ export abstract class Model {
     const state = stateOf(new.target);
     const stored = storedInputs.get(input);
     const trusted = stored?.state === state;
-    if (trusted) storedInputs.delete(input);
+    if (trusted) {
+      storedInputs.delete(input);
+      stored.used = true;
+    }
     const data = trusted
       ? (input as Item)
       : dataFromInput(state, modelName(new.target as unknown as { name?: string }, state), input);
@@ -390,12 +405,23 @@ function defineClass(state: ModelState): Ctor {
   /** An instance of `model` from a stored item (values converted and checked). */
   const hydrate = (model: Ctor, item: Item): Model => {
     const data = dataFromItem(state, modelName(model, state), item);
-    storedInputs.set(data, { state, undeclared: undeclaredOf(state, item) });
+    const stored: StoredInput = { state, undeclared: undeclaredOf(state, item), used: false };
+    storedInputs.set(data, stored);
+    let instance: Model;
     try {
-      return new model(data);
+      instance = new model(data);
     } finally {
       storedInputs.delete(data);
     }
+    if (!stored.used) {
+      // The subclass constructor passed something else to super(): the instance is still
+      // made to hold exactly what is stored, so that a save never rewrites it.
+      for (const field of state.fields) {
+        (instance as unknown as Record<string, unknown>)[field.prop] = data[field.prop];
+      }
+      keepUndeclared(instance, stored.undeclared);
+    }
+    return instance;
   };
   const run = <T>(
     hook: ((metrics: OperationMetrics) => void) | undefined,
