@@ -581,6 +581,9 @@ Deno.test("reading back through a constructor that passes other input to super()
       words: NumberAttribute({ default: 0 }),
     },
   }) {
+    // A redeclared attribute (documented as a mistake): new instances take the initialiser.
+    override words = 7;
+
     constructor(input: { id: string; text?: string | null; words?: number | null }) {
       // A copy, normalised: fine for new instances, but a read must not rewrite stored values.
       super({ ...input, text: input.text?.trim() });
@@ -588,6 +591,7 @@ Deno.test("reading back through a constructor that passes other input to super()
   }
   const fresh = new Note({ id: "n", text: "  padded  " });
   assert.equal(fresh.text, "padded");
+  assert.equal(fresh.words, 7);
   await Note.client.createTable("notes", { partitionKey: "id" });
   await Note.client.putItem("notes", { id: "n", text: "  padded  ", words: 2, tag: "kept" });
   const read = await Note.get({ id: "n" });

@@ -219,8 +219,6 @@ interface StoredInput {
   state: ModelState;
   /** The stored item's attributes that the model does not declare. */
   undeclared: Item | undefined;
-  /** Set by the constructor that took the values. */
-  used: boolean;
 }
 
 function modelName(model: { name?: string }, state: ModelState): string {
@@ -244,10 +242,11 @@ function modelName(model: { name?: string }, state: ModelState): string {
  * never drops what another writer stored.
  *
  * A subclass constructor may take and pass on its input as it likes; instances built by reads
- * always hold exactly the stored values, whatever the constructor passed to `super()`.
+ * always hold exactly the stored values, whatever the constructor passed to `super()` or a
+ * field initialiser set.
  *
  * Do not redeclare attributes as class fields in a subclass (a field initialiser would replace
- * the value); methods and other fields are fine.
+ * the value given to `new`); methods and other fields are fine.
  *
  * @example A user model
  * ```ts
@@ -322,17 +321,13 @@ export abstract class Model {
     const state = stateOf(new.target);
     const stored = storedInputs.get(input);
     const trusted = stored?.state === state;
-    if (trusted) {
-      storedInputs.delete(input);
-      stored.used = true;
-    }
+    if (trusted) storedInputs.delete(input);
     const data = trusted
       ? (input as Item)
       : dataFromInput(state, modelName(new.target as unknown as { name?: string }, state), input);
     for (const field of state.fields) {
       (this as Record<string, unknown>)[field.prop] = data[field.prop];
     }
-    if (trusted) keepUndeclared(this, stored.undeclared);
   }
 
   /**
@@ -405,7 +400,7 @@ function defineClass(state: ModelState): Ctor {
   /** An instance of `model` from a stored item (values converted and checked). */
   const hydrate = (model: Ctor, item: Item): Model => {
     const data = dataFromItem(state, modelName(model, state), item);
-    const stored: StoredInput = { state, undeclared: undeclaredOf(state, item), used: false };
+    const stored: StoredInput = { state, undeclared: undeclaredOf(state, item) };
     storedInputs.set(data, stored);
     let instance: Model;
     try {
@@ -413,14 +408,12 @@ function defineClass(state: ModelState): Ctor {
     } finally {
       storedInputs.delete(data);
     }
-    if (!stored.used) {
-      // The subclass constructor passed something else to super(): the instance is still
-      // made to hold exactly what is stored, so that a save never rewrites it.
-      for (const field of state.fields) {
-        (instance as unknown as Record<string, unknown>)[field.prop] = data[field.prop];
-      }
-      keepUndeclared(instance, stored.undeclared);
+    // Whatever the subclass passed to super() or set in field initialisers, the instance holds
+    // exactly what is stored, so that a save never rewrites it.
+    for (const field of state.fields) {
+      (instance as unknown as Record<string, unknown>)[field.prop] = data[field.prop];
     }
+    keepUndeclared(instance, stored.undeclared);
     return instance;
   };
   const run = <T>(
