@@ -598,6 +598,18 @@ Deno.test("reading back through a constructor that passes other input to super()
   assert.ok(read instanceof Note);
   assert.equal(read.text, "  padded  ");
   assert.equal(read.words, 2);
+  // A field initialiser alone (the input passed on unchanged) does not replace stored values.
+  class Counted extends Model.define({
+    table: "notes",
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      text: StringAttribute(),
+      words: NumberAttribute({ default: 0 }),
+    },
+  }) {
+    override words = 7;
+  }
+  assert.equal((await Counted.get({ id: "n" }))?.words, 2);
   await read.save();
   assert.deepEqual(await Note.client.getItem("notes", { id: "n" }), {
     id: "n",
