@@ -212,14 +212,7 @@ export type ModelClass<A extends Attributes> =
  * model it was made for. The constructor trusts exactly that object for exactly that model, and
  * only once: a nested `new` in a subclass constructor gets its own input and all the checks.
  */
-const storedInputs = new WeakMap<object, StoredInput>();
-
-/** What a read hands to the constructor along with the stored values. */
-interface StoredInput {
-  state: ModelState;
-  /** The stored item's attributes that the model does not declare. */
-  undeclared: Item | undefined;
-}
+const storedInputs = new WeakMap<object, ModelState>();
 
 function modelName(model: { name?: string }, state: ModelState): string {
   return model.name || `Model(${state.table})`;
@@ -319,8 +312,7 @@ export abstract class Model {
    */
   protected constructor(input: object) {
     const state = stateOf(new.target);
-    const stored = storedInputs.get(input);
-    const trusted = stored?.state === state;
+    const trusted = storedInputs.get(input) === state;
     if (trusted) storedInputs.delete(input);
     const data = trusted
       ? (input as Item)
@@ -400,8 +392,7 @@ function defineClass(state: ModelState): Ctor {
   /** An instance of `model` from a stored item (values converted and checked). */
   const hydrate = (model: Ctor, item: Item): Model => {
     const data = dataFromItem(state, modelName(model, state), item);
-    const stored: StoredInput = { state, undeclared: undeclaredOf(state, item) };
-    storedInputs.set(data, stored);
+    storedInputs.set(data, state);
     let instance: Model;
     try {
       instance = new model(data);
@@ -413,7 +404,7 @@ function defineClass(state: ModelState): Ctor {
     for (const field of state.fields) {
       (instance as unknown as Record<string, unknown>)[field.prop] = data[field.prop];
     }
-    keepUndeclared(instance, stored.undeclared);
+    keepUndeclared(instance, undeclaredOf(state, item));
     return instance;
   };
   const run = <T>(
