@@ -124,7 +124,8 @@ export type ModelGetOptions = Omit<GetItemOptions, "projection">;
 /** Options of `Model.batchGet`. */
 export interface ModelBatchGetOptions extends Omit<BatchGetOptions, "projection" | "keySchema"> {
   /**
-   * Return plain objects (property names, converted values) instead of instances.
+   * Return plain objects (property names, converted values, declared attributes only)
+   * instead of instances.
    * @default {false}
    */
   asDict?: boolean;
