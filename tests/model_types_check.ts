@@ -2,6 +2,7 @@
 // Each `@ts-expect-error` line is a mistake the compiler must catch; if it stopped catching one,
 // the directive itself would become an error.
 import {
+  type Attribute,
   DatetimeAttribute,
   EnumAttribute,
   type ExactNumber,
@@ -11,6 +12,7 @@ import {
   Model,
   type ModelBatchWriter,
   NumberAttribute,
+  NumberSetAttribute,
   NumberValue,
   StringAttribute,
   StringSetAttribute,
@@ -181,3 +183,10 @@ NumberAttribute({ exact: true, default: "0" });
 // @ts-expect-error: a plain number attribute does not take a bigint
 NumberAttribute({ default: 0n });
 export const fromValue: Ledger = new Ledger({ id: new NumberValue("1.5"), total: 2 });
+
+// Exact number sets.
+const exactIds = NumberSetAttribute({ exact: true });
+export const exactMember: Set<ExactNumber> = new Set([1n, new NumberValue("1.5")]);
+exactIds.parse(exactMember);
+// @ts-expect-error: a plain number set holds numbers only
+export const plainSet: Attribute<Set<number>> = NumberSetAttribute({ default: new Set([1n]) });

@@ -118,7 +118,7 @@ Deno.test("numbers: writing a number that is not exact is refused", async () => 
     () => new Counter({ pk: "a", scores: new Set([2 ** 60]) }),
     "number-precision",
     "Counter.scores",
-    "a number set holds JavaScript numbers only",
+    "NumberSetAttribute({ exact: true })",
   );
   await refuses(() => new Counter({ pk: "a", total: "12" as never }), "type", "Counter.total");
   await refuses(
@@ -540,4 +540,44 @@ Deno.test("lists and maps: unsafe integer numbers inside are refused, stored one
     attributes: { id: StringAttribute({ partitionKey: true }), map: MapAttribute() },
   }) {}
   await refuses(() => Rounded.get({ id: "ok" }), "number-precision", "Rounded.map", "at big");
+});
+
+Deno.test("number sets: { exact: true } keeps every member exactly", async () => {
+  const client = memoryClient();
+  class Ids extends Model.define({
+    table: "ids",
+    client,
+    attributes: {
+      pk: StringAttribute({ partitionKey: true }),
+      ids: NumberSetAttribute({ exact: true }),
+      plain: NumberSetAttribute(),
+    },
+  }) {}
+  await Ids.createTable();
+  await client.putItem("ids", { pk: "a", plain: new Set([BigInt(BIG)]) });
+  await refuses(
+    () => Ids.get({ pk: "a" }),
+    "number-precision",
+    "Ids.plain",
+    "NumberSetAttribute({ exact: true })",
+  );
+  const given = new Ids({
+    pk: "b",
+    ids: new Set([
+      BigInt(BIG),
+      5n,
+      2.5,
+      new NumberValue("0.1000000000000000000001"),
+      new NumberValue("1.000000000000000000001e-1"),
+    ]),
+  });
+  // Canonical members: 5n is the number 5; two NumberValues of one value are one member.
+  assert.equal(given.ids?.size, 4);
+  assert.ok(given.ids?.has(5) && given.ids.has(BigInt(BIG)) && given.ids.has(2.5));
+  await given.save();
+  const back = await Ids.get({ pk: "b" });
+  const members = [...back!.ids!].map(String).sort();
+  assert.deepEqual(members, ["0.1000000000000000000001", BIG, "2.5", "5"].sort());
+  await refuses(() => new Ids({ pk: "c", ids: new Set(["1" as never]) }), "type", "Ids.ids");
+  await refuses(() => new Ids({ pk: "c", ids: new Set([2 ** 60]) }), "number-precision", "Ids.ids");
 });

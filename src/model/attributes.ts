@@ -798,27 +798,103 @@ export const StringSetAttribute: ValueAttributeFactory<Set<string>> = /* @__PURE
   (m) => (typeof m === "string" ? m : undefined),
 );
 
-const SET_HINT =
-  "a number set holds JavaScript numbers only (use a ListAttribute of exact numbers)";
+const SET_HINT = "declare the attribute NumberSetAttribute({ exact: true }) to keep it exactly";
 
-/**
- * A number set attribute (`NS`, a `Set<number>`). An empty set is stored as no attribute (see
- * {@linkcode StringSetAttribute}). Members are never rounded: writing a non-finite or unsafe
- * integer member, or reading a stored member that a `number` cannot hold exactly, is a
- * {@linkcode ValidationError}.
- *
- * @example Scores
- * ```ts
- * import { NumberSetAttribute } from "@x/dynobatch";
- * const scores = NumberSetAttribute();
- * ```
- */
-export const NumberSetAttribute: ValueAttributeFactory<Set<number>> = /* @__PURE__ */ setOf<number>(
+/** Options of a {@linkcode NumberSetAttribute} whose members are JavaScript numbers. */
+export interface NumberSetAttributeOptions extends ValueAttributeOptions<Set<number>> {
+  /**
+   * Keep every member exactly, as a `number`, `bigint` or `NumberValue`
+   * ({@linkcode ExactNumber}) instead of a `number` only.
+   * @default {false}
+   */
+  exact?: false;
+}
+
+/** Options of a {@linkcode NumberSetAttribute} declared `{ exact: true }`. */
+export interface ExactNumberSetAttributeOptions extends ValueAttributeOptions<Set<ExactNumber>> {
+  /** Keep every member exactly, as a `number`, `bigint` or `NumberValue`. */
+  exact: true;
+}
+
+/** Makes a {@linkcode NumberSetAttribute}; callable with or without `new`. */
+export interface NumberSetAttributeFactory {
+  /** A set of exact numbers: `Set<number | bigint | NumberValue>`. */
+  <const O extends ExactNumberSetAttributeOptions>(options: O): Attribute<Set<ExactNumber>, O>;
+  /** A set of JavaScript numbers. */
+  <const O extends NumberSetAttributeOptions = Record<never, never>>(
+    options?: O,
+  ): Attribute<Set<number>, O>;
+  /** A set of exact numbers: `Set<number | bigint | NumberValue>`. */
+  new <const O extends ExactNumberSetAttributeOptions>(options: O): Attribute<Set<ExactNumber>, O>;
+  /** A set of JavaScript numbers. */
+  new <const O extends NumberSetAttributeOptions = Record<never, never>>(
+    options?: O,
+  ): Attribute<Set<number>, O>;
+}
+
+const plainNumberSet = /* @__PURE__ */ setOf<number>(
   "number set",
   "finite numbers",
   (m) => (typeof m === "number" ? plainNumber(m, false, SET_HINT) : undefined),
   (m) => plainNumber(m, true, SET_HINT),
 );
+
+/** Members in canonical form; equal exact numbers (two `NumberValue`s of one value) are one. */
+function exactMembers(value: unknown, input: boolean): Set<ExactNumber> {
+  if (!(value instanceof Set)) throw invalid("type", "must be a Set of numbers", value);
+  const out = new Set<ExactNumber>();
+  const texts = new Set<string>();
+  for (const m of value) {
+    if (input && typeof m === "string") {
+      throw invalid("type", "must be a Set of numbers, bigints or NumberValues only", m);
+    }
+    const exact = exactNumber(m);
+    if (exact instanceof NumberValue) {
+      const text = marshallValue(exact) as { N: string };
+      if (texts.has(text.N)) continue;
+      texts.add(text.N);
+    }
+    out.add(exact);
+  }
+  return out;
+}
+
+const exactNumberSet = /* @__PURE__ */ valueFactory<Set<ExactNumber>>({
+  kind: "exact number set",
+  parse: (value) => exactMembers(value, true),
+  serialize: (value) => (value.size === 0 ? undefined : value as Set<never>),
+  deserialize: (value) => exactMembers(value, false),
+});
+
+/**
+ * A number set attribute (`NS`); an empty set is stored as no attribute (see
+ * {@linkcode StringSetAttribute}). Members are never rounded:
+ *
+ * - By default a `Set<number>`: writing a non-finite or unsafe integer member, or reading a
+ *   stored member that a `number` cannot hold exactly, is a {@linkcode ValidationError} that
+ *   suggests `{ exact: true }`.
+ * - With `{ exact: true }` a `Set<ExactNumber>`: members in the canonical form of an exact
+ *   {@linkcode NumberAttribute} (a `number` where it holds the value, else a `bigint` or a
+ *   `NumberValue`; two `NumberValue`s of one value are one member).
+ *
+ * @example Scores, and exact ids
+ * ```ts
+ * import { NumberSetAttribute } from "@x/dynobatch";
+ * const scores = NumberSetAttribute();
+ * const ids = NumberSetAttribute({ exact: true }); // Set<number | bigint | NumberValue>
+ * ```
+ */
+export const NumberSetAttribute: NumberSetAttributeFactory = function (
+  options: NumberSetAttributeOptions | ExactNumberSetAttributeOptions = {},
+) {
+  const exact = (options as { exact?: unknown } | null)?.exact;
+  if (exact !== undefined && typeof exact !== "boolean") {
+    throw invalid("attribute-options", "NumberSetAttribute 'exact' must be a boolean", exact);
+  }
+  return exact === true
+    ? exactNumberSet(options as ExactNumberSetAttributeOptions)
+    : plainNumberSet(options as NumberSetAttributeOptions);
+} as unknown as NumberSetAttributeFactory;
 
 /** Makes an {@linkcode EnumAttribute}; callable with or without `new`. */
 export interface EnumAttributeFactory {
