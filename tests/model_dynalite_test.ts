@@ -150,7 +150,9 @@ Deno.test("dynalite: 20-digit numbers are refused or kept exactly, null is store
     () => Row.get({ pk: "a" }),
     (err) =>
       err instanceof ValidationError && err.path === "n" &&
-      err.message.includes("Row.n is stored as 12345678901234567890") &&
+      err.message.includes(
+        'Row.n of the stored item with pk "a" is stored as 12345678901234567890',
+      ) &&
       err.message.includes("NumberAttribute({ exact: true })"),
   );
   await client.putItem(table, { pk: "b", exact: 12345678901234567890n });

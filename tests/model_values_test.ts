@@ -74,9 +74,9 @@ Deno.test("numbers: a stored number a JS number cannot hold is refused, never ro
       n: new NumberValue("0.1000000000000000000001"),
     });
     await refuses(
-      () => Counter.batchGet([{ pk: "frac" }]),
+      () => Counter.batchGet([{ pk: "ok" }, { pk: "frac" }]),
       "number-precision",
-      "Counter.n",
+      'Counter.n of the stored item with pk "frac"', // which of the items read
       "0.1000000000000000000001",
     );
     await client.putItem("counters", { pk: "set", scores: new Set([BigInt(BIG), 1n]) });

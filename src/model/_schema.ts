@@ -380,43 +380,67 @@ export function keyFromInput(state: ModelState, model: string, input: unknown): 
 export function dataFromItem(state: ModelState, model: string, item: Item): Item {
   const data: Item = {};
   for (const field of state.fields) {
-    const stored = item[field.name];
-    if (stored === undefined && hasDefault(field)) {
-      const value = defaultOf(field);
-      if (value === undefined || value === null) {
-        if (field.required) throw missing(model, field, value);
-        data[field.prop] = value;
-      } else data[field.prop] = parseField(model, field, value) as NativeValue;
-      continue;
-    }
-    if (stored === undefined || stored === null) {
-      if (field.required) {
-        throw new ValidationError(
-          `${model}.${field.prop} is ${roleOf(field)}, and the stored item has ${
-            stored === null ? "NULL" : "no value"
-          } for it: current value is ${show(stored)}`,
-          { path: field.prop, rule: field.isKey ? "key-missing" : "required", value: stored },
-        );
-      }
-      data[field.prop] = stored;
-      continue;
-    }
-    let value: unknown;
     try {
-      value = field.attr.deserialize(stored);
+      data[field.prop] = readField(model, field, item);
     } catch (err) {
-      throw fieldError(model, field, err);
+      throw inStoredItem(state, model, field, item, err);
     }
-    // A JSON attribute's text "null" reads as null, which a required attribute never holds.
-    if (value === null && field.required) {
-      throw new ValidationError(
-        `${model}.${field.prop} is ${
-          roleOf(field)
-        }, and the stored item has a value that reads as null: current value is ${show(stored)}`,
-        { path: field.prop, rule: "required", value: stored },
-      );
-    }
-    data[field.prop] = value as NativeValue;
   }
   return data;
+}
+
+/** Says which stored item a read error is about (a batch reads many). */
+function inStoredItem(
+  state: ModelState,
+  model: string,
+  field: Field,
+  item: Item,
+  err: unknown,
+): unknown {
+  const prefix = `${model}.${field.prop} `;
+  if (!(err instanceof ValidationError) || !err.message.startsWith(prefix)) return err;
+  const key = state.keyFields.map((f) => `${f.name} ${show(item[f.name])}`).join(", ");
+  return new ValidationError(
+    `${prefix}of the stored item with ${key} ${err.message.slice(prefix.length)}`,
+    { path: err.path, rule: err.rule, value: err.value },
+  );
+}
+
+function readField(model: string, field: Field, item: Item): NativeValue {
+  const stored = item[field.name];
+  if (stored === undefined && hasDefault(field)) {
+    const value = defaultOf(field);
+    if (value === undefined || value === null) {
+      if (field.required) throw missing(model, field, value);
+      return value;
+    }
+    return parseField(model, field, value) as NativeValue;
+  }
+  if (stored === undefined || stored === null) {
+    if (field.required) {
+      throw new ValidationError(
+        `${model}.${field.prop} is ${roleOf(field)}, and the stored item has ${
+          stored === null ? "NULL" : "no value"
+        } for it: current value is ${show(stored)}`,
+        { path: field.prop, rule: field.isKey ? "key-missing" : "required", value: stored },
+      );
+    }
+    return stored;
+  }
+  let value: unknown;
+  try {
+    value = field.attr.deserialize(stored);
+  } catch (err) {
+    throw fieldError(model, field, err);
+  }
+  // A JSON attribute's text "null" reads as null, which a required attribute never holds.
+  if (value === null && field.required) {
+    throw new ValidationError(
+      `${model}.${field.prop} is ${
+        roleOf(field)
+      }, and the stored item has a value that reads as null: current value is ${show(stored)}`,
+      { path: field.prop, rule: "required", value: stored },
+    );
+  }
+  return value as NativeValue;
 }
