@@ -10,6 +10,7 @@ import {
   setDefaultClient,
   StringAttribute,
   StringSetAttribute,
+  ValidationError,
 } from "../mod.ts";
 import { startDynalite } from "./_dynalite.ts";
 import { localClient, tableName } from "./_helpers.ts";
@@ -129,6 +130,47 @@ Deno.test("dynalite: a missing table is an error, never created implicitly", asy
     (err) => err instanceof DynamoDBError && err.code === "ResourceNotFoundException",
   );
   await assert.rejects(() => Missing.get({ pk: "a" }), DynamoDBError);
+});
+
+Deno.test("dynalite: 20-digit numbers are refused or kept exactly, null is stored as NULL", async () => {
+  const table = tableName("numbers");
+  class Row extends Model.define({
+    table,
+    client,
+    attributes: {
+      pk: StringAttribute({ partitionKey: true }),
+      n: NumberAttribute(),
+      exact: NumberAttribute({ exact: true }),
+      note: StringAttribute({ default: "none" }),
+    },
+  }) {}
+  await Row.createTable();
+  await client.putItem(table, { pk: "a", n: 12345678901234567890n });
+  await assert.rejects(
+    () => Row.get({ pk: "a" }),
+    (err) =>
+      err instanceof ValidationError && err.path === "n" &&
+      err.message.includes(
+        'Row.n of the stored item with pk "a" is stored as 12345678901234567890',
+      ) &&
+      err.message.includes("NumberAttribute({ exact: true })"),
+  );
+  await client.putItem(table, { pk: "b", exact: 12345678901234567890n });
+  const b = await Row.get({ pk: "b" }, { consistentRead: true });
+  assert.equal(b?.exact, 12345678901234567890n);
+  b!.note = null;
+  await b!.save();
+  const raw = await client.backend.execute("GetItem", {
+    TableName: table,
+    Key: { pk: { S: "b" } },
+    ConsistentRead: true,
+  });
+  assert.deepEqual(raw.Item, {
+    pk: { S: "b" },
+    exact: { N: "12345678901234567890" },
+    note: { NULL: true },
+  });
+  assert.equal((await Row.get({ pk: "b" }, { consistentRead: true }))?.note, null);
 });
 
 Deno.test({

@@ -445,3 +445,176 @@ Deno.test("declarations: both call styles, and mistakes are caught at definition
   class Bare extends Model {}
   assert.throws(() => new (Bare as unknown as new (x: object) => Model)({}), /Model\.define/);
 });
+
+/** A memory backend that records every operation sent to it. */
+function countingBackend(memory = new MemoryBackend()): { backend: Backend; calls: string[] } {
+  const calls: string[] = [];
+  const backend: Backend = {
+    embedded: true,
+    execute(operation, input, options) {
+      calls.push(operation);
+      return memory.execute(operation, input, options);
+    },
+  };
+  return { backend, calls };
+}
+
+Deno.test("batchGet sends the model's key schema: no DescribeTable", async () => {
+  const memory = new MemoryBackend();
+  await new DynamoDBClient({ backend: memory }).createTable("users", {
+    partitionKey: "pk",
+    sortKey: "sk",
+  });
+  const { backend, calls } = countingBackend(memory);
+  const Profile = profileModel(new DynamoDBClient({ backend }));
+  await Profile.batchGet([{ pk: "USER#1", sk: "PROFILE" }, { pk: "USER#1", sk: "PROFILE" }]);
+  assert.deepEqual(calls, ["BatchGetItem"]);
+});
+
+Deno.test("reading an instance never skips the checks of a model made in its constructor", async () => {
+  using _db = useMemoryBackend();
+  class Audit extends Model.define({
+    table: "audits",
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      by: StringAttribute({ default: "system" }),
+    },
+  }) {}
+  const made: Audit[] = [];
+  class Order extends Model.define({
+    table: "orders",
+    attributes: { id: StringAttribute({ partitionKey: true }), note: StringAttribute() },
+  }) {
+    constructor(input: { id: string; note?: string | null }) {
+      // Made before super(): while the order itself is being read back.
+      made.push(new Audit({ id: `audit of ${input.id}` }));
+      super(input);
+    }
+  }
+  await new Order({ id: "O1", note: "first" }).save();
+  const read = await Order.get({ id: "O1" });
+  assert.equal(read?.note, "first");
+  assert.equal(made.length, 2);
+  assert.equal(made[1].by, "system"); // the nested instance got its default
+  assert.equal(made[1].id, "audit of O1");
+  // A nested instance with bad input is refused, even while the outer one is read back.
+  class Strict extends Model.define({
+    table: "orders",
+    attributes: { id: StringAttribute({ partitionKey: true }), note: StringAttribute() },
+  }) {
+    constructor(input: { id: string; note?: string | null }) {
+      assert.throws(() => new Audit({ id: 42 } as never), /Audit\.id must be a string/);
+      super(input);
+    }
+  }
+  assert.equal((await Strict.get({ id: "O1" }))?.note, "first");
+  // And the outer instance read back is exactly what was stored.
+  assert.deepEqual((await Strict.get({ id: "O1" }))?.toObject(), { id: "O1", note: "first" });
+});
+
+Deno.test("defaults: object defaults are copied per instance, function defaults called per instance", async () => {
+  using _db = useMemoryBackend();
+  const declaredMap = { city: "Paris", lines: ["1 rue"] };
+  const declaredList = ["a"];
+  const declaredSet = new Set(["reader"]);
+  const declaredDate = new Date("2024-01-01T00:00:00Z");
+  let calls = 0;
+  class Profile extends Model.define({
+    table: "profiles",
+    attributes: {
+      pk: StringAttribute({ partitionKey: true }),
+      // required: never null, so the properties are typed without it.
+      address: MapAttribute<{ city: string; lines: string[] }>({
+        default: declaredMap,
+        required: true,
+      }),
+      list: ListAttribute({ default: declaredList, required: true }),
+      roles: StringSetAttribute({ default: declaredSet, required: true }),
+      since: DatetimeAttribute({ default: declaredDate, required: true }),
+      made: ListAttribute({ of: NumberAttribute(), default: () => [++calls], required: true }),
+    },
+  }) {}
+  const a = new Profile({ pk: "a" });
+  const b = new Profile({ pk: "b" });
+  assert.notEqual(a.address, b.address);
+  assert.notEqual(a.address, declaredMap);
+  a.address.lines.push("2e étage");
+  a.list.push("b");
+  a.roles.add("admin");
+  a.since.setTime(0);
+  assert.deepEqual(b.address, { city: "Paris", lines: ["1 rue"] });
+  assert.deepEqual(declaredMap, { city: "Paris", lines: ["1 rue"] });
+  assert.deepEqual([b.list, declaredList], [["a"], ["a"]]);
+  assert.deepEqual([b.roles, declaredSet], [new Set(["reader"]), new Set(["reader"])]);
+  assert.equal(b.since.getTime(), Date.UTC(2024, 0, 1));
+  assert.equal(declaredDate.getTime(), Date.UTC(2024, 0, 1));
+  assert.deepEqual([a.made, b.made, calls], [[1], [2], 2]);
+
+  // A stored item without the attributes reads back with the defaults, each a fresh copy.
+  await Profile.createTable();
+  await Profile.client.putItem("profiles", { pk: "bare" });
+  await Profile.client.putItem("profiles", { pk: "bare2" });
+  const [x, y] = await Profile.batchGet([{ pk: "bare" }, { pk: "bare2" }]);
+  assert.deepEqual(x.address, { city: "Paris", lines: ["1 rue"] });
+  assert.deepEqual(x.list, ["a"]);
+  assert.deepEqual(x.roles, new Set(["reader"]));
+  assert.equal(x.since.getTime(), Date.UTC(2024, 0, 1));
+  assert.equal(x.made.length, 1);
+  assert.notEqual(x.made, y.made);
+  assert.deepEqual([x.made[0], y.made[0]].sort(), [3, 4]);
+  x.address.lines.push("x");
+  x.list.push("x");
+  x.roles.add("x");
+  assert.deepEqual([y.address.lines, y.list, [...y.roles]], [["1 rue"], ["a"], ["reader"]]);
+  assert.deepEqual([declaredMap.lines, declaredList, [...declaredSet]], [["1 rue"], ["a"], [
+    "reader",
+  ]]);
+});
+
+Deno.test("reading back through a constructor that passes other input to super() gives what is stored", async () => {
+  using _db = useMemoryBackend();
+  class Note extends Model.define({
+    table: "notes",
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      text: StringAttribute(),
+      words: NumberAttribute({ default: 0 }),
+    },
+  }) {
+    // A redeclared attribute (documented as a mistake): new instances take the initialiser.
+    override words = 7;
+
+    constructor(input: { id: string; text?: string | null; words?: number | null }) {
+      // A copy, normalised: fine for new instances, but a read must not rewrite stored values.
+      super({ ...input, text: input.text?.trim() });
+    }
+  }
+  const fresh = new Note({ id: "n", text: "  padded  " });
+  assert.equal(fresh.text, "padded");
+  assert.equal(fresh.words, 7);
+  await Note.client.createTable("notes", { partitionKey: "id" });
+  await Note.client.putItem("notes", { id: "n", text: "  padded  ", words: 2, tag: "kept" });
+  const read = await Note.get({ id: "n" });
+  assert.ok(read instanceof Note);
+  assert.equal(read.text, "  padded  ");
+  assert.equal(read.words, 2);
+  // A field initialiser alone (the input passed on unchanged) does not replace stored values.
+  class Counted extends Model.define({
+    table: "notes",
+    attributes: {
+      id: StringAttribute({ partitionKey: true }),
+      text: StringAttribute(),
+      words: NumberAttribute({ default: 0 }),
+    },
+  }) {
+    override words = 7;
+  }
+  assert.equal((await Counted.get({ id: "n" }))?.words, 2);
+  await read.save();
+  assert.deepEqual(await Note.client.getItem("notes", { id: "n" }), {
+    id: "n",
+    text: "  padded  ",
+    words: 2,
+    tag: "kept",
+  });
+});

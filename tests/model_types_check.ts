@@ -2,14 +2,18 @@
 // Each `@ts-expect-error` line is a mistake the compiler must catch; if it stopped catching one,
 // the directive itself would become an error.
 import {
+  type Attribute,
   DatetimeAttribute,
   EnumAttribute,
+  type ExactNumber,
   JSONAttribute,
   ListAttribute,
   MapAttribute,
   Model,
   type ModelBatchWriter,
   NumberAttribute,
+  NumberSetAttribute,
+  NumberValue,
   StringAttribute,
   StringSetAttribute,
 } from "../mod.ts";
@@ -22,8 +26,9 @@ class User extends Model.define({
     name: StringAttribute(),
     email: StringAttribute({ required: true }),
     age: NumberAttribute({ default: 0 }),
+    level: NumberAttribute({ default: 1, required: true }),
     status: EnumAttribute(["active", "banned"] as const, { default: "active" }),
-    tags: ListAttribute({ of: StringAttribute(), default: () => [] }),
+    tags: ListAttribute({ of: StringAttribute(), default: () => [], required: true }),
     address: MapAttribute<{ city: string }>(),
     roles: StringSetAttribute(),
     settings: JSONAttribute<{ theme: string }>({ required: true }),
@@ -42,14 +47,15 @@ export async function checks(): Promise<void> {
     email: "j@example.com",
     settings: { theme: "dark" },
   });
-  const age: number = u.age;
-  const name: string | undefined = u.name;
+  const age: number | null = u.age; // a default fills an absent value; null stays null
+  const level: number = u.level; // required with a default: never null
+  const name: string | null | undefined = u.name;
   const email: string = u.email;
-  const status: "active" | "banned" = u.status;
+  const status: "active" | "banned" | null = u.status;
   const tags: string[] = u.tags;
   const city: string | undefined = u.address?.city;
-  const roles: Set<string> | undefined = u.roles;
-  const created: Date | undefined = u.createdAt;
+  const roles: Set<string> | null | undefined = u.roles;
+  const created: Date | null | undefined = u.createdAt;
   const greeting: string = u.greet();
   const isModel: boolean = u instanceof Model;
 
@@ -59,6 +65,19 @@ export async function checks(): Promise<void> {
   u.age = "thirty";
   // @ts-expect-error: name may be undefined
   const notOptional: string = u.name;
+  // @ts-expect-error: age may be null (its default fills only an absent value)
+  const notNull: number = u.age;
+  // @ts-expect-error: a required attribute is never null
+  u.email = null;
+  // @ts-expect-error: a key is never null
+  u.pk = null;
+  u.name = null; // an optional attribute may be set to null (stored as NULL)
+  u.age = null;
+  // @ts-expect-error: a required attribute with a default is never null
+  u.level = null;
+  // @ts-expect-error: null is not accepted for required attributes on input either
+  new User({ pk: "A", sk: "B", email: null, settings: { theme: "x" } });
+  new User({ pk: "A", sk: "B", email: "x", settings: { theme: "x" }, name: null, age: null });
   // @ts-expect-error: the partition key must be given
   new User({ sk: "PROFILE", email: "x", settings: { theme: "x" } });
   // @ts-expect-error: a required attribute must be given
@@ -80,7 +99,7 @@ export async function checks(): Promise<void> {
   const found: User | undefined = await User.get({ pk: "USER#1", sk: "PROFILE" });
   const many: User[] = await User.batchGet([{ pk: "USER#1", sk: "PROFILE" }]);
   const dicts = await User.batchGet([{ pk: "USER#1", sk: "PROFILE" }], { asDict: true });
-  const dictAge: number = dicts[0].age;
+  const dictAge: number | null = dicts[0].age;
   // @ts-expect-error: plain objects have no methods
   dicts[0].greet();
   // @ts-expect-error: the sort key is missing from the key
@@ -103,7 +122,21 @@ export async function checks(): Promise<void> {
   const metrics: number | undefined = User.getLastMetrics()?.requests;
   const total: number = User.getTotalMetrics().operations;
 
-  void [age, name, email, status, tags, city, roles, created, greeting, isModel, notOptional];
+  void [
+    age,
+    level,
+    name,
+    email,
+    status,
+    tags,
+    city,
+    roles,
+    created,
+    greeting,
+    isModel,
+    notOptional,
+  ];
+  void notNull;
   void [found, many, dictAge, metrics, total];
 
   // Statics keep the subclass's methods and attribute types.
@@ -130,3 +163,30 @@ class Tag extends Model.define({
   attributes: { id: viaNew, label: new StringAttribute() },
 }) {}
 export const tag: Tag = new Tag({ id: "t1" });
+
+// Exact numbers: typed as number | bigint | NumberValue, narrowed before arithmetic.
+class Ledger extends Model.define({
+  table: "ledger",
+  attributes: {
+    id: NumberAttribute({ partitionKey: true, exact: true }),
+    total: NumberAttribute({ exact: true, default: 0n }),
+    count: NumberAttribute({ default: 0, required: true }),
+  },
+}) {}
+const ledger = new Ledger({ id: 1n });
+export const exactTotal: ExactNumber | null = ledger.total;
+export const plainCount: number = ledger.count + 1;
+// @ts-expect-error: an exact number may be a bigint or NumberValue
+export const notPlain: number = ledger.total;
+// @ts-expect-error: exact numbers take numbers, bigints and NumberValues only
+NumberAttribute({ exact: true, default: "0" });
+// @ts-expect-error: a plain number attribute does not take a bigint
+NumberAttribute({ default: 0n });
+export const fromValue: Ledger = new Ledger({ id: new NumberValue("1.5"), total: 2 });
+
+// Exact number sets.
+const exactIds = NumberSetAttribute({ exact: true });
+export const exactMember: Set<ExactNumber> = new Set([1n, new NumberValue("1.5")]);
+exactIds.parse(exactMember);
+// @ts-expect-error: a plain number set holds numbers only
+export const plainSet: Attribute<Set<number>> = NumberSetAttribute({ default: new Set([1n]) });

@@ -43,6 +43,8 @@ export interface ModelState {
   client: DynamoDBClient | undefined;
   fields: Field[];
   byProp: Map<string, Field>;
+  /** The fields by stored attribute name. */
+  byName: Map<string, Field>;
   /** The partition key field, then the sort key field if any. */
   keyFields: Field[];
   keySchema: KeySchema;
@@ -138,6 +140,7 @@ export function compile(config: ModelDeclaration): ModelState {
     client,
     fields,
     byProp,
+    byName: new Map(fields.map((f) => [f.name, f])),
     keyFields,
     keySchema,
     metrics: new MetricsRecorder(),
@@ -189,29 +192,59 @@ function parseField(model: string, field: Field, value: unknown): unknown {
   }
 }
 
+/**
+ * A deep copy of a storable value, so that instances never share a mutable default. Exact
+ * numbers (`NumberValue`) are immutable and kept as they are (a structured clone would turn them
+ * into plain objects); other class instances are kept too, as there is no faithful copy of them.
+ */
+export function copyValue<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copyValue) as T;
+  if (value instanceof Set) return new Set([...value].map(copyValue)) as T;
+  if (value instanceof Map) {
+    return new Map([...value].map(([k, v]) => [copyValue(k), copyValue(v)])) as T;
+  }
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (ArrayBuffer.isView(value)) return structuredClone(value);
+  if (value instanceof ArrayBuffer) return value.slice(0) as T;
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copyValue(v);
+    return out as T;
+  }
+  return value;
+}
+
 function defaultOf(field: Field): unknown {
   const d = (field.attr.options as AttributeOptions<unknown>).default;
   if (typeof d === "function") return (d as () => unknown)();
   // A shared object default would be shared by every instance: each gets a copy.
-  if (d !== null && typeof d === "object") return structuredClone(d);
-  return d;
+  return copyValue(d);
 }
 
-function missing(model: string, field: Field, value: unknown): ValidationError {
-  const role = field.isKey
+function roleOf(field: Field): string {
+  return field.isKey
     ? (field.attr.options as AttributeOptions<unknown>).partitionKey === true
       ? "the partition key"
       : "the sort key"
     : "a required attribute";
+}
+
+function missing(model: string, field: Field, value: unknown): ValidationError {
   return new ValidationError(
-    `${model}.${field.prop} is ${role} and must be given: current value is ${show(value)}`,
+    `${model}.${field.prop} is ${roleOf(field)} and must be given: current value is ${show(value)}`,
     { path: field.prop, rule: field.isKey ? "key-missing" : "required", value },
   );
 }
 
+function hasDefault(field: Field): boolean {
+  return (field.attr.options as AttributeOptions<unknown>).default !== undefined;
+}
+
 /**
- * Checks the input of `new Model(input)`: no unknown attributes, defaults applied, required and
- * key attributes present, each value of the right type.
+ * Checks the input of `new Model(input)`: no unknown attributes, defaults applied where no
+ * value is given (`undefined`), `null` kept where the attribute is neither a key nor required,
+ * required and key attributes present, each value of the right type.
  */
 export function dataFromInput(state: ModelState, model: string, input: unknown): Item {
   if (!isPlainObject(input)) {
@@ -235,9 +268,9 @@ export function dataFromInput(state: ModelState, model: string, input: unknown):
   for (const field of state.fields) {
     let value = input[field.prop];
     if (value === undefined) value = defaultOf(field);
-    if (value === undefined) {
+    if (value === undefined || value === null) {
       if (field.required) throw missing(model, field, value);
-      data[field.prop] = undefined;
+      data[field.prop] = value;
       continue;
     }
     data[field.prop] = parseField(model, field, value) as NativeValue;
@@ -245,22 +278,66 @@ export function dataFromInput(state: ModelState, model: string, input: unknown):
   return data;
 }
 
-/** The item to store for an instance's current values (checked again: they may have changed). */
+/**
+ * Refuses to save a value that would read back as the default: no value (`undefined`), or one
+ * stored as no attribute (an empty set), for an attribute that has a default.
+ */
+function wouldReadAsDefault(model: string, field: Field, value: unknown): ValidationError {
+  return new ValidationError(
+    `${model}.${field.prop} cannot be saved ${
+      value === undefined ? "without a value" : "as no attribute (DynamoDB stores no empty set)"
+    }, as it would read back as its default: give it a value${
+      field.required ? "" : ", or null to store NULL"
+    }: current value is ${show(value)}`,
+    { path: field.prop, rule: "default-on-read", value },
+  );
+}
+
+/** The attributes of a stored item that its model does not declare, by instance. */
+const undeclared = new WeakMap<object, Item>();
+
+/**
+ * The attributes of a stored item that the model does not declare (by stored name), or
+ * `undefined` when it has none. They are kept so that saving an instance read back never
+ * drops what another writer stored.
+ */
+export function undeclaredOf(state: ModelState, item: Item): Item | undefined {
+  let out: Item | undefined;
+  for (const name of Object.keys(item)) {
+    if (state.byName.has(name) || item[name] === undefined) continue;
+    (out ??= {})[name] = item[name];
+  }
+  return out;
+}
+
+/** Keeps a stored item's undeclared attributes with the instance made from it. */
+export function keepUndeclared(instance: object, attributes: Item | undefined): void {
+  if (attributes) undeclared.set(instance, attributes);
+}
+
+/**
+ * The item to store for an instance's current values (checked again: they may have changed).
+ * `null` is stored as DynamoDB NULL; `undefined` as no attribute. Attributes the model does not
+ * declare, kept from the stored item the instance was read from, are stored unchanged.
+ */
 export function itemFromData(
   state: ModelState,
   model: string,
   data: Record<string, unknown>,
 ): Item {
-  const item: Item = {};
+  const item: Item = { ...undeclared.get(data) };
   for (const field of state.fields) {
     const value = data[field.prop];
     if (value === undefined || value === null) {
       if (field.required) throw missing(model, field, value);
+      if (value === undefined && hasDefault(field)) throw wouldReadAsDefault(model, field, value);
+      if (value === null) item[field.name] = null;
       continue;
     }
     const parsed = parseField(model, field, value);
     const stored = field.attr.serialize(parsed);
     if (stored !== undefined) item[field.name] = stored;
+    else if (hasDefault(field)) throw wouldReadAsDefault(model, field, value);
   }
   return item;
 }
@@ -295,20 +372,75 @@ export function keyFromInput(state: ModelState, model: string, input: unknown): 
   return keyFromData(state, model, input);
 }
 
-/** Converts a stored item to property values: missing attributes get their defaults. */
+/**
+ * Converts a stored item to property values. An attribute the item does not have gets its
+ * default (checked like any value), or stays `undefined`; a stored NULL reads as `null`. A key
+ * or required attribute that is absent (without a default) or NULL is a ValidationError.
+ */
 export function dataFromItem(state: ModelState, model: string, item: Item): Item {
   const data: Item = {};
   for (const field of state.fields) {
-    const stored = item[field.name];
-    if (stored === undefined || stored === null) {
-      data[field.prop] = defaultOf(field) as NativeValue;
-      continue;
-    }
     try {
-      data[field.prop] = field.attr.deserialize(stored) as NativeValue;
+      data[field.prop] = readField(model, field, item);
     } catch (err) {
-      throw fieldError(model, field, err);
+      throw inStoredItem(state, model, field, item, err);
     }
   }
   return data;
+}
+
+/** Says which stored item a read error is about (a batch reads many). */
+function inStoredItem(
+  state: ModelState,
+  model: string,
+  field: Field,
+  item: Item,
+  err: unknown,
+): unknown {
+  const prefix = `${model}.${field.prop} `;
+  if (!(err instanceof ValidationError) || !err.message.startsWith(prefix)) return err;
+  const key = state.keyFields.map((f) => `${f.name} ${show(item[f.name])}`).join(", ");
+  return new ValidationError(
+    `${prefix}of the stored item with ${key} ${err.message.slice(prefix.length)}`,
+    { path: err.path, rule: err.rule, value: err.value },
+  );
+}
+
+function readField(model: string, field: Field, item: Item): NativeValue {
+  const stored = item[field.name];
+  if (stored === undefined && hasDefault(field)) {
+    const value = defaultOf(field);
+    if (value === undefined || value === null) {
+      if (field.required) throw missing(model, field, value);
+      return value;
+    }
+    return parseField(model, field, value) as NativeValue;
+  }
+  if (stored === undefined || stored === null) {
+    if (field.required) {
+      throw new ValidationError(
+        `${model}.${field.prop} is ${roleOf(field)}, and the stored item has ${
+          stored === null ? "NULL" : "no value"
+        } for it: current value is ${show(stored)}`,
+        { path: field.prop, rule: field.isKey ? "key-missing" : "required", value: stored },
+      );
+    }
+    return stored;
+  }
+  let value: unknown;
+  try {
+    value = field.attr.deserialize(stored);
+  } catch (err) {
+    throw fieldError(model, field, err);
+  }
+  // A JSON attribute's text "null" reads as null, which a required attribute never holds.
+  if (value === null && field.required) {
+    throw new ValidationError(
+      `${model}.${field.prop} is ${
+        roleOf(field)
+      }, and the stored item has a value that reads as null: current value is ${show(stored)}`,
+      { path: field.prop, rule: "required", value: stored },
+    );
+  }
+  return value as NativeValue;
 }

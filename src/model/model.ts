@@ -20,15 +20,17 @@ import {
   dataFromInput,
   dataFromItem,
   itemFromData,
+  keepUndeclared,
   keyFromData,
   keyFromInput,
   metricsSink,
   type ModelState,
   STATE,
   stateOf,
+  undeclaredOf,
 } from "./_schema.ts";
 import { withTable } from "./_table.ts";
-import { invalid } from "./_validate.ts";
+import { invalid, isPlainObject } from "./_validate.ts";
 import { ModelBatchWriter, type ModelBatchWriterOptions } from "./writer.ts";
 
 /** A model's attributes: property names mapped to attributes. */
@@ -77,21 +79,35 @@ export type ModelRequiredNames<A extends Attributes> = Exclude<
 >;
 
 /**
+ * The property names that never hold `null`: key attributes and `required` attributes. Every
+ * other attribute may be set to `null`, which is stored as DynamoDB `NULL` and read back as
+ * `null` (a `default` is only for attributes the stored item does not have).
+ */
+export type ModelNonNullNames<A extends Attributes> =
+  | ModelKeyNames<A>
+  | { [K in keyof A]: A[K] extends { readonly options: { required: true } } ? K : never }[keyof A];
+
+/**
  * What `new Model(input)` takes: key attributes and required attributes without a default
- * must be given; the rest may be.
+ * must be given; the rest may be, and those that are neither keys nor required may be `null`.
  */
 export type ModelInput<A extends Attributes> =
   & { [K in ModelRequiredNames<A>]: AttributeValueOf<A[K]> }
-  & { [K in Exclude<keyof A, ModelRequiredNames<A>>]?: AttributeValueOf<A[K]> | undefined };
+  & {
+    [K in Exclude<keyof A, ModelRequiredNames<A>>]?:
+      | AttributeValueOf<A[K]>
+      | (K extends ModelNonNullNames<A> ? never : null)
+      | undefined;
+  };
 
 /**
- * An instance's attribute values: keys, required and defaulted attributes are always set;
- * the others may be `undefined`.
+ * An instance's attribute values: keys and required attributes are always set; attributes
+ * with a default are set or `null`; the others may also be `undefined` (not stored).
  */
 export type ModelData<A extends Attributes> = {
-  -readonly [K in keyof A]: K extends ModelRequiredNames<A> | ModelDefaultedNames<A>
-    ? AttributeValueOf<A[K]>
-    : AttributeValueOf<A[K]> | undefined;
+  -readonly [K in keyof A]: K extends ModelNonNullNames<A> ? AttributeValueOf<A[K]>
+    : K extends ModelDefaultedNames<A> ? AttributeValueOf<A[K]> | null
+    : AttributeValueOf<A[K]> | null | undefined;
 };
 
 /** A model's key by property names: the partition key, and the sort key when there is one. */
@@ -106,9 +122,10 @@ export type ModelConstructor<A extends Attributes, T> = new (input: ModelInput<A
 export type ModelGetOptions = Omit<GetItemOptions, "projection">;
 
 /** Options of `Model.batchGet`. */
-export interface ModelBatchGetOptions extends Omit<BatchGetOptions, "projection"> {
+export interface ModelBatchGetOptions extends Omit<BatchGetOptions, "projection" | "keySchema"> {
   /**
-   * Return plain objects (property names, converted values) instead of instances.
+   * Return plain objects (property names, converted values, declared attributes only)
+   * instead of instances.
    * @default {false}
    */
   asDict?: boolean;
@@ -191,8 +208,12 @@ export type ModelClass<A extends Attributes> =
   & ModelStatics<A>
   & (new (input: ModelInput<A>) => Model & ModelData<A>);
 
-/** Set while a read builds an instance from stored values, which skips input checks. */
-let hydrating = false;
+/**
+ * Inputs made by reads from stored values (already converted and checked), each bound to the
+ * model it was made for. The constructor trusts exactly that object for exactly that model, and
+ * only once: a nested `new` in a subclass constructor gets its own input and all the checks.
+ */
+const storedInputs = new WeakMap<object, ModelState>();
 
 function modelName(model: { name?: string }, state: ModelState): string {
   return model.name || `Model(${state.table})`;
@@ -207,8 +228,19 @@ function modelName(model: { name?: string }, state: ModelState): string {
  * an embedded backend (memory, IndexedDB) a missing table is created on first use from the
  * declared keys. Never on a real endpoint: there, create tables with `createTable()` or outside.
  *
+ * Values are kept as given: `undefined` is no value (stored as no attribute; read back as the
+ * `default`, if any), `null` is stored as DynamoDB NULL and read back as `null` for attributes
+ * that are neither keys nor `required`, and numbers are never rounded (see
+ * {@linkcode NumberAttribute}). Attributes of a stored item that the model does not declare
+ * are kept with the instance read from it and written back unchanged by `save()`, so saving
+ * never drops what another writer stored.
+ *
+ * A subclass constructor may take and pass on its input as it likes; instances built by reads
+ * always hold exactly the stored values, whatever the constructor passed to `super()` or a
+ * field initialiser set.
+ *
  * Do not redeclare attributes as class fields in a subclass (a field initialiser would replace
- * the value); methods and other fields are fine.
+ * the value given to `new`); methods and other fields are fine.
  *
  * @example A user model
  * ```ts
@@ -252,11 +284,13 @@ export abstract class Model {
    *   attributes: {
    *     pk: StringAttribute({ partitionKey: true }),
    *     name: StringAttribute({ required: true }),
-   *     age: NumberAttribute({ default: 0 }),
+   *     age: NumberAttribute({ default: 0, required: true }), // never null
+   *     nickname: StringAttribute(), // may be undefined or null
    *   },
    * }) {}
    * const u = new User({ pk: "USER#1", name: "John" });
    * const age: number = u.age; // 0
+   * const nickname: string | null | undefined = u.nickname; // undefined
    * ```
    *
    * @param config The table, an optional client and the attributes.
@@ -278,9 +312,9 @@ export abstract class Model {
    * @throws {ValidationError} Naming the model, the attribute and the value.
    */
   protected constructor(input: object) {
-    const trusted = hydrating;
-    hydrating = false;
     const state = stateOf(new.target);
+    const trusted = storedInputs.get(input) === state;
+    if (trusted) storedInputs.delete(input);
     const data = trusted
       ? (input as Item)
       : dataFromInput(state, modelName(new.target as unknown as { name?: string }, state), input);
@@ -335,7 +369,8 @@ export abstract class Model {
 
   /**
    * The item as stored: attribute names after aliases, values converted (dates to text or
-   * numbers, JSON to text), unset attributes left out.
+   * numbers, JSON to text), `null` kept, unset attributes left out, and the attributes the
+   * model does not declare that the stored item had (when the instance was read back).
    *
    * @throws {ValidationError} When a value is not valid.
    */
@@ -355,13 +390,23 @@ type Ctor = (new (input: object) => Model) & { name: string };
 
 /** Builds the runtime class behind {@linkcode Model.define}. */
 function defineClass(state: ModelState): Ctor {
-  const hydrate = (model: Ctor, data: Item): Model => {
-    hydrating = true;
+  /** An instance of `model` from a stored item (values converted and checked). */
+  const hydrate = (model: Ctor, item: Item): Model => {
+    const data = dataFromItem(state, modelName(model, state), item);
+    storedInputs.set(data, state);
+    let instance: Model;
     try {
-      return new model(data);
+      instance = new model(data);
     } finally {
-      hydrating = false;
+      storedInputs.delete(data);
     }
+    // Whatever the subclass passed to super() or set in field initialisers, the instance holds
+    // exactly what is stored, so that a save never rewrites it.
+    for (const field of state.fields) {
+      (instance as unknown as Record<string, unknown>)[field.prop] = data[field.prop];
+    }
+    keepUndeclared(instance, undeclaredOf(state, item));
+    return instance;
   };
   const run = <T>(
     hook: ((metrics: OperationMetrics) => void) | undefined,
@@ -412,7 +457,7 @@ function defineClass(state: ModelState): Ctor {
             onMetrics,
           }),
       );
-      return item ? hydrate(this, dataFromItem(state, name, item)) : undefined;
+      return item ? hydrate(this, item) : undefined;
     }
 
     static async batchGet(
@@ -429,14 +474,15 @@ function defineClass(state: ModelState): Ctor {
         options.onMetrics,
         (client, onMetrics) =>
           client.batchGet(state.table, wire, {
+            keySchema: state.keySchema,
             consistentRead: options.consistentRead,
             signal: options.signal,
             onProgress: options.onProgress,
             onMetrics,
           }),
       );
-      const rows = items.map((item) => dataFromItem(state, name, item));
-      return options.asDict ? rows : rows.map((data) => hydrate(this, data));
+      if (options.asDict) return items.map((item) => dataFromItem(state, name, item));
+      return items.map((item) => hydrate(this, item));
     }
 
     static batchWriter(this: Ctor, options: ModelBatchWriterOptions = {}) {
@@ -452,7 +498,14 @@ function defineClass(state: ModelState): Ctor {
     }
 
     static fromItem(this: Ctor, item: Item) {
-      return hydrate(this, dataFromItem(state, modelName(this, state), item));
+      if (!isPlainObject(item)) {
+        throw invalid(
+          "type",
+          `${modelName(this, state)}.fromItem takes a stored item (a plain object)`,
+          item,
+        );
+      }
+      return hydrate(this, item);
     }
 
     static getLastMetrics(): OperationMetrics | undefined {
