@@ -24,6 +24,12 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   } else target[key] = value;
 }
 
+/** Whether text holds a character JSON strings may not hold raw (U+0000 to U+001F). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 32) return true;
+  return false;
+}
+
 /** Parses one JSON text into plain item values, keeping numbers exact. */
 export function parseExactJson(text: string, options?: UnmarshallOptions): NativeValue {
   let i = 0;
@@ -43,7 +49,7 @@ export function parseExactJson(text: string, options?: UnmarshallOptions): Nativ
     const end = text.indexOf('"', start);
     if (end < 0) fail("Unterminated string");
     const slice = text.slice(start, end);
-    if (slice.indexOf("\\") < 0 && !/[\u0000-\u001f]/.test(slice)) {
+    if (slice.indexOf("\\") < 0 && !hasControl(slice)) {
       i = end + 1;
       return slice;
     }
