@@ -587,6 +587,13 @@ Deno.test("binary round trips for random bytes of every length 0..100", () => {
 Deno.test("itemSize follows DynamoDB's rules", () => {
   strictEqual(itemSize(marshall({ name: "John" })), 4 + 4);
   strictEqual(itemSize(marshall({ name: "Zoë" })), 4 + 4); // UTF-8 bytes
+  strictEqual(itemSize(marshall({ e: "😀" })), 1 + 4); // outside the BMP: a surrogate pair
+  strictEqual(itemSize(marshall({ "😀": "😀😀" })), 4 + 8);
+  strictEqual(itemSize(marshall({ e: "a😀b" })), 1 + 6);
+  strictEqual(itemSize(marshall({ e: "\ud83d" })), 1 + 3); // a lone surrogate: U+FFFD
+  strictEqual(itemSize(marshall({ e: "\ud83dx" })), 1 + 4);
+  strictEqual(itemSize(marshall({ e: "\ude00" })), 1 + 3);
+  strictEqual(itemSize(marshall({ s: new Set(["😀", "é"]) })), 1 + 4 + 2);
   strictEqual(itemSize(marshall({ b: bytes(1, 2, 3, 4) })), 1 + 4);
   strictEqual(itemSize(marshall({ ok: true, no: null })), 2 + 1 + 2 + 1);
   // maps and lists: 3 bytes, plus 1 per element (and the name of each map entry)
