@@ -186,7 +186,6 @@ Deno.test("non-retryable errors fail fast and keep credentials out of messages",
   assert.ok(!text.includes(TEST_CREDENTIALS.accessKeyId));
 });
 
-
 const THROTTLES = ["ThrottlingException", "RequestLimitExceeded", "LimitExceededException"];
 const TRANSIENT = ["InternalServerError", "ServiceUnavailable", "RequestTimeout"];
 
