@@ -33,6 +33,12 @@ export interface FaultOptions {
   serverErrorRate?: number;
   /** Share of requests whose connection is dropped without a reply (half after forwarding). */
   dropRate?: number;
+  /**
+   * Share of the 500s and drops that happen after the request was forwarded (the write is
+   * made, its confirmation lost). 0 makes every failed request a request never forwarded.
+   * @default {0.5}
+   */
+  afterForwardRate?: number;
   /** Share of requests delayed by `slowMs` before they are handled. */
   slowRate?: number;
   /** Delay of slow replies in milliseconds. */
@@ -51,6 +57,12 @@ export interface FaultStats {
   dropped: number;
   slow: number;
   unprocessedElements: number;
+  /**
+   * Write requests (PutRequest / DeleteRequest elements) that reached the real server but
+   * whose confirmation the client never got: a 500 or a drop after forwarding, or a client
+   * that had given up (timed out) before the reply.
+   */
+  unconfirmedWrites: Record<string, unknown>[];
   /** Replies per error code chosen by `errorRate`. */
   errors: Record<string, number>;
 }
@@ -163,6 +175,7 @@ export async function startFaultServer(
     slow: 0,
     unprocessedElements: 0,
     errors: {},
+    unconfirmedWrites: [],
   };
   const sockets = new Set<import("node:net").Socket>();
 
@@ -198,11 +211,12 @@ export async function startFaultServer(
     const errorPick = random();
     const drop = random() < (o.dropRate ?? 0) && faulty;
     const fail = random() < (o.serverErrorRate ?? 0) && faulty;
-    const afterForward = random() < 0.5;
+    const afterForward = random() < (o.afterForwardRate ?? 0.5);
     if (faulty && slow) {
       stats.slow++;
       await new Promise((r) => setTimeout(r, o.slowMs ?? 200));
-      if (res.destroyed) return;
+      // A client that gave up meanwhile closed the connection: forward nothing for it.
+      if (res.destroyed || res.closed || !res.socket || res.socket.destroyed) return;
     }
     if (faulty && throttle) {
       stats.throttled++;
@@ -230,7 +244,17 @@ export async function startFaultServer(
     let result: { status: number; json: Record<string, unknown> };
     if (hasWork) result = await forward(target, JSON.stringify(input), req.headers);
     else result = { status: 200, json: operation === "BatchGetItem" ? { Responses: {} } : {} };
-    if (drop || fail) return failOrDrop(res, drop);
+    const unconfirmed = () => {
+      if (!hasWork || operation !== "BatchWriteItem" || result.status !== 200) return;
+      for (const list of Object.values(input.RequestItems as Record<string, unknown[]>)) {
+        stats.unconfirmedWrites.push(...(list as Record<string, unknown>[]));
+      }
+    };
+    if (drop || fail) {
+      unconfirmed();
+      return failOrDrop(res, drop);
+    }
+    if (res.destroyed || !res.socket || res.socket.destroyed) unconfirmed();
     if (result.status === 200 && Object.keys(unprocessed).length) {
       const field = operation === "BatchWriteItem" ? "UnprocessedItems" : "UnprocessedKeys";
       const merged = { ...(result.json[field] as Record<string, unknown> ?? {}) };
