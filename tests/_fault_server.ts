@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** What the proxy does wrong, and how often. Every rate is a share from 0 to 1. */
 export interface FaultOptions {
   /** Seed of the PRNG. */
   seed?: number;
@@ -49,13 +50,21 @@ export interface FaultOptions {
   faultyOperations?: string[];
 }
 
+/** What the proxy did, counted as it runs. */
 export interface FaultStats {
+  /** Requests received. */
   requests: number;
+  /** Requests received per operation name. */
   byOperation: Record<string, number>;
+  /** Requests answered with ProvisionedThroughputExceededException. */
   throttled: number;
+  /** Requests answered with a 500 InternalServerError by `serverErrorRate`. */
   serverErrors: number;
+  /** Connections dropped without a reply. */
   dropped: number;
+  /** Requests delayed by `slowMs`. */
   slow: number;
+  /** Batch elements withheld and returned as Unprocessed*. */
   unprocessedElements: number;
   /**
    * Write requests (PutRequest / DeleteRequest elements) that reached the real server but
@@ -80,10 +89,15 @@ export const ERROR_STATUS: Record<string, number> = {
   RequestTimeout: 408,
 };
 
+/** A running proxy; `await using` closes it. */
 export interface FaultServer extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>` */
   endpoint: string;
+  /** What it did so far. */
   stats: FaultStats;
+  /** Its options; changing them changes what later requests get. */
   options: FaultOptions;
+  /** Closes the server and every open connection. */
   close(): Promise<void>;
 }
 
