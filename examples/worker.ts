@@ -14,6 +14,10 @@
  * - `POST /items/get` with `[key, ...]`: `{ items, metrics }` (missing keys are skipped).
  * - `POST /items/delete` with `[key, ...]`: `{ deleted, metrics }`.
  *
+ * Responses keep every value exact: a `bigint` (an integer beyond 2^53, which `JSON.stringify`
+ * cannot serialise) and a `NumberValue` (a decimal with more digits than a `number` holds) are
+ * sent as strings of their digits, Sets as arrays, binaries as base64 strings.
+ *
  * Errors: 400 for input DynamoDB would reject, 502 with the unprocessed count when writes
  * are left after all retries, 404 for an unknown route. Either way the response says how
  * many writes were not made: nothing is dropped silently.
@@ -29,6 +33,7 @@ import {
   DynamoDBError,
   type Item,
   type Key,
+  NumberValue,
   type OperationMetrics,
   ValidationError,
 } from "../mod.ts";
@@ -63,6 +68,29 @@ function clientFor(env: Env): DynamoDBClient {
   });
 }
 
+/**
+ * A `JSON.stringify` replacer that loses nothing DynamoDB stores: bigints and NumberValues as
+ * their exact digits (strings), Sets as arrays, binaries as base64.
+ */
+function exact(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof NumberValue) return value.value;
+  if (value instanceof Set) return [...value];
+  if (value instanceof Uint8Array) {
+    let binary = "";
+    for (let i = 0; i < value.length; i++) binary += String.fromCharCode(value[i]);
+    return btoa(binary);
+  }
+  return value;
+}
+
+/** A JSON response that keeps every number exact (see {@linkcode exact}). */
+function json(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(body, exact), { ...init, headers });
+}
+
 async function readList(request: Request): Promise<Record<string, unknown>[]> {
   const body: unknown = await request.json();
   if (!Array.isArray(body) || body.some((x) => typeof x !== "object" || x === null)) {
@@ -87,26 +115,26 @@ async function putAll(
 
 async function route(request: Request, env: Env): Promise<Response> {
   const { pathname } = new URL(request.url);
-  if (request.method !== "POST") return Response.json({ error: "use POST" }, { status: 405 });
+  if (request.method !== "POST") return json({ error: "use POST" }, { status: 405 });
   const client = clientFor(env);
   switch (pathname) {
     case "/items/put": {
       const items = await readList(request) as Item[];
       const metrics = await putAll(client, env.TABLE, items);
-      return Response.json({ written: items.length, metrics });
+      return json({ written: items.length, metrics });
     }
     case "/items/get": {
       const keys = await readList(request) as Key[];
       const items = await client.batchGet(env.TABLE, keys);
-      return Response.json({ items, metrics: client.getLastMetrics() });
+      return json({ items, metrics: client.getLastMetrics() });
     }
     case "/items/delete": {
       const keys = await readList(request) as Key[];
       const metrics = await client.batchWrite(env.TABLE, [], keys);
-      return Response.json({ deleted: keys.length, metrics });
+      return json({ deleted: keys.length, metrics });
     }
     default:
-      return Response.json({ error: `no route ${pathname}` }, { status: 404 });
+      return json({ error: `no route ${pathname}` }, { status: 404 });
   }
 }
 
@@ -118,19 +146,19 @@ export default {
       return await route(request, env);
     } catch (err) {
       if (err instanceof ValidationError || err instanceof SyntaxError) {
-        return Response.json({ error: err.message }, { status: 400 });
+        return json({ error: err.message }, { status: 400 });
       }
       if (err instanceof BatchWriteError) {
         // The writer learns the key schema while it runs, so an item without its key is
         // reported here, with the ValidationError as the cause.
         const { puts, deletes } = err.unprocessed;
-        return Response.json(
+        return json(
           { error: err.message, unprocessed: puts.length + deletes.length },
           { status: err.cause instanceof ValidationError ? 400 : 502 },
         );
       }
       if (err instanceof DynamoDBError) {
-        return Response.json({ error: err.message, code: err.code }, {
+        return json({ error: err.message, code: err.code }, {
           status: err.code === "ValidationException" ? 400 : 502,
         });
       }

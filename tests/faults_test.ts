@@ -186,4 +186,84 @@ Deno.test("non-retryable errors fail fast and keep credentials out of messages",
   assert.ok(!text.includes(TEST_CREDENTIALS.accessKeyId));
 });
 
+const THROTTLES = ["ThrottlingException", "RequestLimitExceeded", "LimitExceededException"];
+const TRANSIENT = ["InternalServerError", "ServiceUnavailable", "RequestTimeout"];
+
+for (const code of [...THROTTLES, ...TRANSIENT]) {
+  const throttle = THROTTLES.includes(code);
+  Deno.test(`${code} answers are retried end to end${throttle ? " and counted as throttles" : ""}`, async () => {
+    const name = await table();
+    await using faults = await startFaultServer(real.endpoint, {
+      seed: 11,
+      errorRate: 0.4,
+      errorCodes: [code],
+      faultyOperations: ["BatchWriteItem", "PutItem", "BatchGetItem"],
+    });
+    const client = localClient(faults.endpoint, {
+      retry: { maxAttempts: 40, minTimeout: 1, maxTimeout: 2 },
+    });
+    const puts = Array.from({ length: 200 }, (_, i) => item(i));
+    await client.batchWrite(name, puts);
+    await client.putItem(name, item(500));
+    const got = await client.batchGet(name, [...puts, item(500)].map(({ pk, sk }) => ({ pk, sk })));
+    assert.equal(got.length, 201);
+    assert.equal((await scanAll(direct, name)).length, 201);
+    assert.ok(faults.stats.errors[code] > 0, `${code} was injected`);
+    const totals = client.getTotalMetrics();
+    assert.ok(totals.retries > 0, "retries");
+    assert.equal(totals.throttles, throttle ? faults.stats.errors[code] : 0, "throttles counted");
+  });
+}
+
+Deno.test("a non-retryable error code fails at once, without retries", async () => {
+  const name = await table();
+  await using faults = await startFaultServer(real.endpoint, {
+    errorRate: 1,
+    errorCodes: ["ValidationException"],
+    faultyOperations: ["PutItem"],
+  });
+  const client = localClient(faults.endpoint, { retry: { maxAttempts: 10 } });
+  const err = await client.putItem(name, item(1)).then(() => undefined, (e) => e);
+  assert.ok(err instanceof DynamoDBError);
+  assert.equal(err.code, "ValidationException");
+  assert.equal(err.retryable, false);
+  assert.equal(faults.stats.byOperation.PutItem, 1);
+});
+
+Deno.test("the fault server's draws do not depend on the order requests arrive in", async () => {
+  const name = await table();
+  const bodies = Array.from({ length: 30 }, (_, i) => ({
+    RequestItems: { [name]: [{ PutRequest: { Item: { pk: { S: `O${i}` }, sk: { S: "A" } } } }] },
+  }));
+  async function outcomes(order: number[]): Promise<string[]> {
+    await using faults = await startFaultServer(real.endpoint, {
+      seed: 5,
+      unprocessedRate: 0.3,
+      throttleRate: 0.2,
+      errorRate: 0.2,
+      errorCodes: ["ServiceUnavailable", "ThrottlingException"],
+    });
+    const raw = localClient(faults.endpoint).backend;
+    const seen: string[] = bodies.map(() => "");
+    // Two passes, each sending every body once, all at once, in `order`: the second sighting
+    // of a body draws afresh, but the same way whatever the order.
+    for (let pass = 0; pass < 2; pass++) {
+      await Promise.all(order.map(async (i) => {
+        const outcome = await raw.execute("BatchWriteItem", bodies[i]).then(
+          (out) =>
+            Object.keys((out.UnprocessedItems ?? {}) as object).length ? "unprocessed" : "ok",
+          (err: DynamoDBError) => err.code,
+        );
+        seen[i] += (pass ? "/" : "") + outcome;
+      }));
+    }
+    return seen;
+  }
+  const forward = bodies.map((_, i) => i);
+  const a = await outcomes(forward);
+  const b = await outcomes([...forward].reverse());
+  assert.deepEqual(a, b);
+  assert.ok(new Set(a.flatMap((s) => s.split("/"))).size >= 3, `varied outcomes: ${a}`);
+});
+
 Deno.test({ name: "close the server", fn: () => real.close() });

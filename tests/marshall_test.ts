@@ -390,38 +390,66 @@ Deno.test("marshall names the path of a bad value", () => {
   strictEqual(error.value, undefined);
 });
 
-Deno.test("marshall rejects class instances, functions and symbols", () => {
+Deno.test("marshall rejects class instances, functions and symbols, suggesting the fix", () => {
   class Point {
     x = 1;
   }
+  class Money {
+    toJSON() {
+      return { amount: "1.00" };
+    }
+  }
   const cases: [unknown, RegExp][] = [
-    [new Date(0), /current value is Date\(1970-01-01T00:00:00.000Z\)$/],
-    [new Map([["a", 1]]), /an instance of Map$/],
-    [new Point(), /an instance of Point$/],
-    [/re/, /an instance of RegExp$/],
-    [() => 1, /function/],
-    [Symbol("s"), /Symbol\(s\)/],
+    [
+      new Date(0),
+      /toISOString\(\).*DatetimeAttribute.*current value is Date\(1970-01-01T00:00:00.000Z\)$/,
+    ],
+    [new Map([["a", 1]]), /Object\.fromEntries\(map\).*an instance of Map$/],
+    [new Point(), /class instance.*plain object.*an instance of Point$/],
+    [new Money(), /toJSON\(\).*an instance of Money$/],
+    [/re/, /regexp\.source.*an instance of RegExp$/],
+    [new Error("x"), /message.*an instance of Error$/],
+    [Promise.resolve(1), /await it.*an instance of Promise$/],
+    [new String("s"), /valueOf\(\).*an instance of String$/],
+    [new URL("https://example.com/"), /url\.href.*an instance of URL$/],
+    [new WeakMap(), /WeakMap.*an instance of WeakMap$/],
+    [() => 1, /is a function.*store its result.*function/],
+    [Symbol("s"), /is a symbol.*description.*Symbol\(s\)/],
   ];
   for (const [value, message] of cases) {
-    const error = rejects(() => marshall({ v: value } as Item), {
+    const error = rejects(() => marshall({ v: value } as Item, { index: 3 }), {
       rule: "type",
       path: "v",
+      index: 3,
       message,
     });
+    ok(error.message.startsWith("item 3: 'v' is "), error.message);
     strictEqual(error.value, value);
   }
+  rejects(() => marshall({ a: { b: [new Date(0)] } } as unknown as Item), {
+    rule: "type",
+    path: "a.b[0]",
+    message: /toISOString/,
+  });
 });
 
 Deno.test("marshall rejects undefined in a list and at the top", () => {
   rejects(() => marshall({ l: [1, undefined] }), {
     rule: "undefined",
     path: "l[1]",
-    message: /'l\[1\]' must not be undefined/,
+    message: /'l\[1\]' must not be undefined.*use null.*filter undefined out/,
   });
+  // A hole in a sparse array reads as undefined.
+  rejects(() => marshall({ l: [1, , 3] } as unknown as Item), { rule: "undefined", path: "l[1]" });
   rejects(() => marshallValue(undefined), { rule: "undefined" });
   rejects(() => marshall(undefined as unknown as Item), {
     rule: "item",
     message: /^The item must be a plain object: current value is undefined$/,
+  });
+  rejects(() => marshall(new Map([["pk", "a"]]) as unknown as Item), {
+    rule: "item",
+    message:
+      /^The item must be a plain object, not a Map; convert it with Object\.fromEntries\(map\)/,
   });
 });
 
@@ -559,6 +587,13 @@ Deno.test("binary round trips for random bytes of every length 0..100", () => {
 Deno.test("itemSize follows DynamoDB's rules", () => {
   strictEqual(itemSize(marshall({ name: "John" })), 4 + 4);
   strictEqual(itemSize(marshall({ name: "Zoë" })), 4 + 4); // UTF-8 bytes
+  strictEqual(itemSize(marshall({ e: "😀" })), 1 + 4); // outside the BMP: a surrogate pair
+  strictEqual(itemSize(marshall({ "😀": "😀😀" })), 4 + 8);
+  strictEqual(itemSize(marshall({ e: "a😀b" })), 1 + 6);
+  strictEqual(itemSize(marshall({ e: "\ud83d" })), 1 + 3); // a lone surrogate: U+FFFD
+  strictEqual(itemSize(marshall({ e: "\ud83dx" })), 1 + 4);
+  strictEqual(itemSize(marshall({ e: "\ude00" })), 1 + 3);
+  strictEqual(itemSize(marshall({ s: new Set(["😀", "é"]) })), 1 + 4 + 2);
   strictEqual(itemSize(marshall({ b: bytes(1, 2, 3, 4) })), 1 + 4);
   strictEqual(itemSize(marshall({ ok: true, no: null })), 2 + 1 + 2 + 1);
   // maps and lists: 3 bytes, plus 1 per element (and the name of each map entry)

@@ -5,6 +5,7 @@ import { BatchWriter, ValidationError } from "../mod.ts";
 import { startDynalite } from "./_dynalite.ts";
 import { startFaultServer } from "./_fault_server.ts";
 import { localClient, tableName } from "./_helpers.ts";
+import { countingFetch, stubClient } from "./_counting_fetch.ts";
 
 const real = await startDynalite();
 const direct = localClient(real.endpoint);
@@ -113,4 +114,35 @@ Deno.test({
     await faults.close();
     await real.close();
   },
+});
+
+Deno.test("an item of exactly 409,600 bytes is sent; 409,601 bytes is refused before any request", async () => {
+  const stub = countingFetch();
+  const client = stubClient(stub);
+  // "pk" + "a" + "d" + the string: 4 bytes of names and key.
+  const exact = { pk: "a", d: "x".repeat(409_600 - 4) };
+  const over = { pk: "a", d: "x".repeat(409_600 - 3) };
+  await client.putItem("sized", exact);
+  assert.deepEqual(stub.operations, ["PutItem"]);
+  await client.batchWrite("sized", [exact]);
+  assert.equal(stub.operations.filter((o) => o === "BatchWriteItem").length, 1);
+  const sent = stub.operations.length;
+  const putError = await client.putItem("sized", over).then(() => undefined, (e) => e);
+  assert.ok(putError instanceof ValidationError, String(putError));
+  assert.equal(putError.rule, "item-size");
+  assert.equal(putError.value, 409_601);
+  const batchError = await client.batchWrite("sized", [exact, over]).then(
+    () => undefined,
+    (e) => e,
+  );
+  assert.ok(batchError instanceof ValidationError, String(batchError));
+  assert.equal(batchError.rule, "item-size");
+  assert.equal(batchError.index, 1);
+  assert.match(batchError.message, /^item 1: item size 409601 bytes exceeds/);
+  // A character outside the BMP counts 4 bytes: one emoji more than fits is refused too.
+  const emoji = { pk: "a", d: "x".repeat(409_600 - 4 - 4) + "😀" };
+  await client.putItem("sized", emoji);
+  const emojiOver = { pk: "a", d: "x".repeat(409_600 - 4 - 3) + "😀" };
+  await assert.rejects(() => client.putItem("sized", emojiOver), ValidationError);
+  assert.equal(stub.operations.length, sent + 1);
 });

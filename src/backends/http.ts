@@ -38,10 +38,16 @@ export interface HttpBackendOptions {
   fetch?: typeof fetch;
 }
 
+// The throttling and transient codes AWS SDKs retry. LimitExceededException is DynamoDB's
+// answer to too many control-plane operations at once (CreateTable, UpdateTable...): a throttle.
 const THROTTLE_CODES = new Set([
   "ProvisionedThroughputExceededException",
   "ThrottlingException",
   "RequestLimitExceeded",
+  "LimitExceededException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "TooManyRequestsException",
 ]);
 
 const RETRYABLE_CODES = new Set([
@@ -54,6 +60,8 @@ const RETRYABLE_CODES = new Set([
   "ServiceUnavailable",
   "ServiceUnavailableException",
   "TransactionConflictException",
+  "RequestTimeout",
+  "RequestTimeoutException",
 ]);
 
 /**

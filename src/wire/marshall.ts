@@ -79,7 +79,15 @@ export interface UnmarshallOptions {
  */
 export function marshall(item: Item, options?: MarshallOptions): AttributeMap {
   try {
-    if (!isPlainObject(item)) throw new Fault("item", "must be a plain object", item);
+    if (!isPlainObject(item)) {
+      throw new Fault(
+        "item",
+        item instanceof Map
+          ? "must be a plain object, not a Map; convert it with Object.fromEntries(map)"
+          : "must be a plain object",
+        item,
+      );
+    }
     return marshallMap(item as Record<string, unknown>, 0);
   } catch (error) {
     if (error instanceof Fault) throw validationError(error, "", options?.index);
@@ -276,17 +284,64 @@ function toAttributeValue(value: unknown, depth: number): AttributeValue {
         if (depth >= MAX_DEPTH) throw tooDeep(value);
         return { M: marshallMap(value as Record<string, unknown>, depth + 1) };
       }
-      throw new Fault(
-        "type",
-        "must be a plain object, array, Set, Uint8Array or NumberValue, not a class instance",
-        value,
-      );
+      throw new Fault("type", unsupportedObject(value), value);
     }
     case "undefined":
-      throw new Fault("undefined", "must not be undefined (only map values may be)", value);
+      throw new Fault(
+        "undefined",
+        "must not be undefined (only map values may be, and are left out); use null to store an empty value, or filter undefined out of the list",
+        value,
+      );
+    case "function":
+      throw new Fault(
+        "type",
+        "is a function, which cannot be stored in DynamoDB; store its result, or leave the attribute out",
+        value,
+      );
+    case "symbol":
+      throw new Fault(
+        "type",
+        "is a symbol, which cannot be stored in DynamoDB; store its description (a string) instead",
+        value,
+      );
     default:
       throw new Fault("type", `cannot be stored in DynamoDB (a ${typeof value})`, value);
   }
+}
+
+/**
+ * Why an object that is not a plain object, array, Set, binary or NumberValue cannot be stored,
+ * and the usual fix for the types most often passed by mistake. Only runs on the error path.
+ */
+function unsupportedObject(value: object): string {
+  if (value instanceof Date) {
+    return "is a Date, which DynamoDB cannot store; store date.toISOString() (a string that sorts by time) or date.getTime(), or use a DatetimeAttribute in a Model";
+  }
+  if (value instanceof Map) {
+    return "is a Map, which DynamoDB cannot store; convert it with Object.fromEntries(map) (a map with string keys)";
+  }
+  if (value instanceof WeakMap || value instanceof WeakSet) {
+    return "is a WeakMap or WeakSet, which cannot be stored in DynamoDB; use a plain object or a Set";
+  }
+  if (value instanceof RegExp) {
+    return "is a RegExp, which DynamoDB cannot store; store its source (regexp.source) as a string";
+  }
+  if (value instanceof Error) {
+    return "is an Error, which DynamoDB cannot store; store its message (and name) as strings";
+  }
+  if (typeof (value as { then?: unknown }).then === "function") {
+    return "is a Promise (or thenable); await it before storing its value";
+  }
+  if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+    return "is a boxed primitive (new String/Number/Boolean); store the primitive (value.valueOf())";
+  }
+  if (typeof URL === "function" && value instanceof URL) {
+    return "is a URL, which DynamoDB cannot store; store url.href (a string)";
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    return "is a class instance, which DynamoDB cannot store; convert it to a plain object first (it has toJSON(): store value.toJSON())";
+  }
+  return "is a class instance, which DynamoDB cannot store; convert it to a plain object first (e.g. { ...value }, or a Model attribute); only plain objects, arrays, Sets, Uint8Arrays and NumberValues are stored";
 }
 
 function tooDeep(value: unknown): Fault {

@@ -53,6 +53,7 @@ export async function runScenario({ mod, endpoint, name = "smoke", log = console
         ...options,
       })));
   await timed("memory-faults", () => faultFlows(t, mod));
+  await timed("proto-names", () => protoNames(t, mod));
   log(`${name}: ${t.passed} passed, ${t.failed} failed`);
   return { passed: t.passed, failed: t.failed, failures: t.failures, ms };
 }
@@ -237,6 +238,30 @@ async function batchFlows(t, mod, label, makeClient) {
 }
 
 /** Retries of unprocessed items and keys, on a MemoryBackend that drops 30% of elements. */
+/**
+ * An attribute named `__proto__` stays an own attribute through marshall and unmarshall. On
+ * Node, Bun and workerd `obj["__proto__"] = v` sets the prototype instead, so this is where it
+ * matters; Deno has no `__proto__` accessor.
+ */
+function protoNames(t, mod) {
+  const item = JSON.parse('{"pk":"a","__proto__":{"__proto__":{"x":1}},"l":[{"__proto__":"z"}]}');
+  const wire = mod.marshall(item);
+  t.equal("proto: marshalled keys", Object.keys(wire), ["pk", "__proto__", "l"]);
+  t.equal(
+    "proto: marshalled nested",
+    JSON.stringify(wire),
+    '{"pk":{"S":"a"},"__proto__":{"M":{"__proto__":{"M":{"x":{"N":"1"}}}}},"l":{"L":[{"M":{"__proto__":{"S":"z"}}}]}}',
+  );
+  const back = mod.unmarshall(wire);
+  t.equal("proto: unmarshalled", JSON.stringify(back), JSON.stringify(item));
+  t.ok(
+    "proto: plain prototypes",
+    Object.getPrototypeOf(back) === Object.prototype &&
+      Object.getPrototypeOf(Object.getOwnPropertyDescriptor(back, "__proto__").value) ===
+        Object.prototype,
+  );
+}
+
 async function faultFlows(t, mod) {
   const backend = new mod.MemoryBackend({ faults: { seed: 7, unprocessedRate: 0.3 } });
   const client = new mod.DynamoDBClient({
