@@ -14,7 +14,13 @@ import { prepareDelete, preparePut, type WriteOp } from "./batch/write.ts";
 import { lookupSchema, writeAll } from "./batch/write_all.ts";
 import { BatchWriter, type BatchWriterOptions } from "./batch/writer.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { checkPositiveInteger, resolveBackend } from "./client_options.ts";
+import {
+  checkArray,
+  checkNumbers,
+  checkPositiveInteger,
+  checkTimeout,
+  resolveBackend,
+} from "./client_options.ts";
 import { BatchGetError, DynamoDBError, ValidationError } from "./errors.ts";
 import { show } from "./wire/_show.ts";
 import type { OperationMetrics, Progress, TotalMetrics, TracerLike } from "./metrics.ts";
@@ -195,10 +201,10 @@ export class DynamoDBClient {
       retry: resolveRetryOptions(options.retry),
       concurrency: checkPositiveInteger("concurrency", options.concurrency ?? 4),
       rateLimit: options.rateLimit,
-      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      requestTimeoutMs: checkTimeout(options.requestTimeoutMs ?? 30_000),
       clock: options.clock ?? systemClock,
       random: Math.random,
-      numbers: options.numbers,
+      numbers: checkNumbers(options.numbers),
       onMetrics: options.onMetrics,
       tracer: options.tracer,
       keySchemas,
@@ -399,6 +405,7 @@ export class DynamoDBClient {
     options: BatchGetOptions = {},
   ): Promise<T[]> {
     checkTableName(table);
+    checkArray(keys, "keys", "to read one item, use getItem or [key]");
     // Marshal first: bad input fails before any request, the schema lookup included.
     const wires = marshallKeys(keys);
     const explicit = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
@@ -460,6 +467,8 @@ export class DynamoDBClient {
     options: BatchWriteOptions = {},
   ): Promise<OperationMetrics> {
     checkTableName(table);
+    checkArray(puts, "puts", "to write one item, use putItem or [item]");
+    checkArray(deletes, "deletes", "to delete one item, use deleteItem or [key]");
     const ops: WriteOp[] = [];
     for (let i = 0; i < puts.length; i++) ops.push(preparePut(puts[i], i, undefined));
     for (let i = 0; i < deletes.length; i++) ops.push(prepareDelete(deletes[i], i, undefined));
@@ -490,6 +499,7 @@ export class DynamoDBClient {
     options: BatchWriteOptions = {},
   ): Promise<OperationMetrics> {
     checkTableName(table);
+    checkArray(ops, "ops", 'e.g. [{ type: "put", item }]');
     const prepared = ops.map((op, i) => {
       if (op?.type === "put") return preparePut(op.item, i, undefined);
       if (op?.type === "delete") return prepareDelete(op.key, i, undefined);

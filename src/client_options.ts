@@ -27,6 +27,45 @@ export interface HttpSettings {
   backend?: Backend;
 }
 
+/** Checks the request timeout: a number of milliseconds, 0 for none. */
+export function checkTimeout(value: number): number {
+  if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
+    throw new RangeError(
+      `Cannot create a client as 'requestTimeoutMs' must be a number >= 0 (0: no timeout): current value is ${
+        show(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+const NUMBER_MODES = ["auto", "number", "bigint", "string"];
+
+/** Checks the `numbers` option. */
+export function checkNumbers<T>(value: T): T {
+  if (value !== undefined && !NUMBER_MODES.includes(value as string)) {
+    throw new ValidationError(
+      `Cannot create a client as 'numbers' must be one of ${
+        NUMBER_MODES.map((m) => `"${m}"`).join(", ")
+      }: current value is ${show(value)}`,
+      { rule: "option", path: "numbers", value },
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks that a batch argument is an array (a single object would otherwise be taken as an
+ * empty list, and silently dropped).
+ */
+export function checkArray(value: unknown, name: string, hint: string): void {
+  if (Array.isArray(value)) return;
+  throw new ValidationError(
+    `'${name}' must be an array: current value is ${show(value)} (${hint})`,
+    { rule: "argument-type", path: name, value },
+  );
+}
+
 /** Checks a positive integer option of the client. */
 export function checkPositiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {

@@ -25,6 +25,7 @@ Deno.test("retryable codes: throttles, limits, timeouts and server errors", () =
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
     "RequestLimitExceeded",
+    "LimitExceededException",
   ];
   for (const code of throttles) {
     const err = decodeError(
@@ -36,7 +37,6 @@ Deno.test("retryable codes: throttles, limits, timeouts and server errors", () =
   }
   for (
     const code of [
-      "LimitExceededException",
       "RequestTimeout",
       "InternalServerError",
       "ServiceUnavailable",
@@ -88,7 +88,9 @@ Deno.test("each retryable code is retried end to end, and gives up naming the at
     const throttles = client.getLastMetrics()!.throttles;
     assert.equal(
       throttles,
-      ["ThrottlingException", "RequestLimitExceeded"].includes(code) ? 3 : 0,
+      ["ThrottlingException", "RequestLimitExceeded", "LimitExceededException"].includes(code)
+        ? 3
+        : 0,
       code,
     );
   }

@@ -440,6 +440,9 @@ const sizedOps = fc.array(
     request: { PutRequest: { Item: { pk: { S: `k${i}` } } } },
     size,
     index: i,
+    seq: i,
+    attempts: 0,
+    notBefore: 0,
   }))
 );
 
@@ -489,6 +492,9 @@ Deno.test("chunkWrites at the limits: 16 MB exactly fits, one byte more starts a
       request: { PutRequest: { Item: { pk: { S: `k${i}` } } } },
       size,
       index: i,
+      seq: i,
+      attempts: 0,
+      notBefore: 0,
     }));
   const quarter = MAX_REQUEST_BYTES / 4;
   assert.deepEqual(chunkWrites(ops([quarter, quarter, quarter, quarter])).map((c) => c.length), [

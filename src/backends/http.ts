@@ -60,8 +60,6 @@ const RETRYABLE_CODES = new Set([
   "ServiceUnavailable",
   "ServiceUnavailableException",
   "TransactionConflictException",
-  "RequestTimeout",
-  "RequestTimeoutException",
 ]);
 
 /**
@@ -264,7 +262,11 @@ export class HttpBackend implements Backend {
         cause: err,
       });
     }
-    if (!response.ok) throw decodeError(response.status, text, requestId, tableOf(input));
+    if (!response.ok) {
+      // A server's message may quote what was signed: never let our secrets through.
+      const safe = redact(text, credentials);
+      throw decodeError(response.status, safe, requestId, tableOf(input));
+    }
     let output: Record<string, unknown>;
     try {
       output = text ? JSON.parse(text) : {};
@@ -308,6 +310,15 @@ export function networkCode(err: unknown): string | undefined {
   }
   for (const [pattern, code] of NETWORK_CODES) if (pattern.test(text)) return code;
   return undefined;
+}
+
+/** Text with the secret key and session token (and the signature built from them) removed. */
+function redact(text: string, credentials: Credentials): string {
+  let out = text;
+  for (const secret of [credentials.secretAccessKey, credentials.sessionToken]) {
+    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  return out.replace(/Signature=[0-9a-f]{16,}/gi, "Signature=[redacted]");
 }
 
 /** The table a request is about, for error messages. */

@@ -31,6 +31,14 @@ function resolvePart(part: string | KeyAttribute): Required<KeyAttribute> {
 
 /** Resolves `"pk"` shorthands to `{ name: "pk", type: "S" }`. */
 export function resolveKeySchema(schema: KeySchema): ResolvedKeySchema {
+  if (schema === null || typeof schema !== "object" || schema.partitionKey === undefined) {
+    throw new ValidationError(
+      `A key schema needs a partition key, e.g. { partitionKey: "pk", sortKey: "sk" }: current value is ${
+        schema === undefined ? "undefined" : JSON.stringify(schema)
+      }`,
+      { rule: "key-schema", value: schema },
+    );
+  }
   const resolved: ResolvedKeySchema = { partitionKey: resolvePart(schema.partitionKey) };
   if (schema.sortKey !== undefined) resolved.sortKey = resolvePart(schema.sortKey);
   for (const part of [resolved.partitionKey, resolved.sortKey]) {
