@@ -6,10 +6,13 @@
 import assert from "node:assert/strict";
 import {
   type Backend,
+  type CapacityKind,
   DynamoDBClient,
   type DynamoDBClientOptions,
+  DynamoDBError,
   type Item,
   type OperationMetrics,
+  type RateLimiter,
   type TableDefinition,
   ValidationError,
 } from "../mod.ts";
@@ -58,7 +61,9 @@ interface Fixture {
   client: DynamoDBClient;
   counts: Record<string, number>;
   /** A client of its own (another process, as far as caches go) on the same data. */
-  freshClient(): DynamoDBClient;
+  freshClient(options?: DynamoDBClientOptions): DynamoDBClient;
+  /** The counted backend, to wrap further. */
+  backend: Backend;
 }
 
 interface ReadCase {
@@ -486,6 +491,100 @@ test("parallel scan with a limit returns exactly that many", ["segments"], async
   assert.equal(await f.client.scan(table, { segments: 4 }).count(), 500);
 });
 
+test(
+  "scan an index in parallel, resumed mid-page from its cursor",
+  ["index", "segments"],
+  async (f) => {
+    const table = await ordersTable(f.client, true);
+    const first = [];
+    let cursor: string | undefined;
+    for await (
+      const page of f.client.scan(table, { index: "byStatus", segments: 3, pageSize: 2, limit: 5 })
+        .pages()
+    ) {
+      first.push(...page.items);
+      cursor = page.cursor;
+    }
+    assert.equal(first.length, 5);
+    const rest = await f.freshClient().scan(table, { index: "byStatus", segments: 3, cursor })
+      .toArray();
+    const all = [...first, ...rest].map((i) => `${i.pk}/${i.sk}`);
+    assert.equal(all.length, 13);
+    assert.equal(new Set(all).size, 13);
+  },
+);
+
+test("the rate limiter is asked for read capacity and told what was consumed", [], async (f) => {
+  const table = await flatTable(f.client, 20);
+  const calls: string[] = [];
+  const limiter: RateLimiter = {
+    acquire(kind: CapacityKind, units: number) {
+      calls.push(`acquire ${kind} ${units}`);
+      return Promise.resolve();
+    },
+    settle(kind: CapacityKind, estimated: number, consumed: number) {
+      calls.push(`settle ${kind} ${estimated} ${consumed > 0 ? "consumed" : "none"}`);
+    },
+    throttled() {},
+  };
+  const client = f.freshClient({ rateLimit: limiter });
+  const items = await client.scan(table, { pageSize: 8, consistentRead: true }).toArray();
+  assert.equal(items.length, 20);
+  assert.deepEqual(calls.filter((c) => c.startsWith("acquire")), [
+    "acquire read 8",
+    "acquire read 8",
+    "acquire read 8",
+  ]);
+  assert.equal(calls.filter((c) => c === "settle read 8 consumed").length, 3);
+});
+
+test("describeTable feeds the key-schema cache of batch operations", [], async (f) => {
+  const table = await flatTable(f.client, 5);
+  const client = f.freshClient();
+  const before = f.counts.DescribeTable ?? 0;
+  await client.describeTable(table);
+  await client.batchGet(table, [{ id: "item-1" }]);
+  await client.scan(table, { limit: 2 }).toArray();
+  assert.equal((f.counts.DescribeTable ?? 0) - before, 1);
+});
+
+test("a missing table is a DynamoDBError", [], async (f) => {
+  for (
+    const read of [f.client.scan("no_such_table"), f.client.scan("no_such_table", { limit: 3 })]
+  ) {
+    await assert.rejects(
+      () => read.toArray(),
+      (err) => err instanceof DynamoDBError && err.code === "ResourceNotFoundException",
+    );
+  }
+});
+
+test("without DescribeTable permission, the server judges the key and limit stays exact", [
+  "query",
+  "filter",
+], async (f) => {
+  const table = await numbersTable(f.client, 12);
+  const denied: Backend = {
+    execute(operation, input, options) {
+      if (operation === "DescribeTable") {
+        return Promise.reject(
+          new DynamoDBError("not allowed", { code: "AccessDeniedException", status: 400 }),
+        );
+      }
+      return f.backend.execute(operation, input, options);
+    },
+  };
+  const client = readClient(denied);
+  const filter = { expression: "even = :t", values: { ":t": true } };
+  const items = await client.query(table, { key: { p: "P", n: { gt: 2 } }, filter, limit: 3 })
+    .toArray();
+  assert.deepEqual(ns(items), [4, 6, 8]);
+  await assert.rejects(
+    () => client.query(table, { key: { p: "P", nope: 1 } }).toArray(),
+    (err) => err instanceof DynamoDBError && err.code === "ValidationException",
+  );
+});
+
 // ---------------------------------------------------------------------------------------------
 // Bad input: typed errors before any Query or Scan request
 
@@ -661,7 +760,8 @@ export function defineReadTests(backends: ReadBackend[]): void {
           await c.fn({
             client: readClient(backend),
             counts,
-            freshClient: () => readClient(backend),
+            freshClient: (options) => readClient(backend, options),
+            backend,
           });
         },
       });

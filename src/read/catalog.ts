@@ -158,7 +158,10 @@ export async function* listTables(
       const output = await engine.send("ListTables", input, metrics, { signal: options.signal });
       const names = (output.TableNames ?? []) as string[];
       metrics.items += names.length;
-      yield* names;
+      for (const name of names) {
+        options.signal?.throwIfAborted();
+        yield name;
+      }
       after = output.LastEvaluatedTableName as string | undefined;
     } while (after !== undefined);
   } finally {
