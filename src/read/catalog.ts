@@ -79,7 +79,8 @@ export interface DescribeTableOptions {
   onMetrics?: (metrics: OperationMetrics) => void;
 }
 
-const now: () => number = typeof performance !== "undefined"
+/** Milliseconds from an arbitrary origin, for durations. */
+export const now: () => number = typeof performance !== "undefined"
   ? () => performance.now()
   : () => Date.now();
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { callHook } from "../batch/engine.ts";
+import { checkTableName } from "../batch/table_name.ts";
 import { DynamoDBError, ValidationError } from "../errors.ts";
 import { newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
 import { unmarshall } from "../wire/marshall.ts";
@@ -19,7 +21,7 @@ import {
   Placeholders,
   type ReadFilter,
 } from "./expressions.ts";
-import type { ReadContext } from "./catalog.ts";
+import { now, type ReadContext } from "./catalog.ts";
 import { type CursorState, decodeCursor, type Position } from "./cursor.ts";
 import { type ReadPlan, runPages } from "./run.ts";
 import { type ReadPage, ReadResult } from "./result.ts";
@@ -82,10 +84,6 @@ export interface ScanOptions extends ReadOptions {
 /** DynamoDB's largest TotalSegments. */
 const MAX_SEGMENTS = 1_000_000;
 
-const now: () => number = typeof performance !== "undefined"
-  ? () => performance.now()
-  : () => Date.now();
-
 function positiveInteger(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER) {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
@@ -113,26 +111,14 @@ interface Checked {
 
 /** Checks everything that needs no table description. */
 function check({ kind, table, options }: Request): Checked {
-  if (typeof table !== "string" || table === "") {
-    throw new ValidationError(
-      `Cannot ${kind}: the table name must be a non-empty string: current value is ${
-        String(table)
-      }`,
-      { path: "table", rule: "table", value: table },
-    );
-  }
+  checkTableName(table);
   if (options === null || typeof options !== "object") {
     throw new ValidationError(`Cannot ${kind} '${table}': options must be an object`, {
       rule: "option",
       value: options,
     });
   }
-  if (options.index !== undefined && (typeof options.index !== "string" || !options.index)) {
-    throw new ValidationError(
-      `'index' must be a non-empty string: current value is ${String(options.index)}`,
-      { path: "index", rule: "index-unknown", value: options.index },
-    );
-  }
+  if (options.index !== undefined) checkTableName(options.index, "index name");
   const limit = positiveInteger(options.limit, "limit");
   const pageSize = positiveInteger(options.pageSize, "pageSize");
   const rawSegments = positiveInteger(
@@ -282,13 +268,7 @@ async function* read<T extends object>(
           unmarshall(wire, unmarshallOptions) as T
         );
         done += page.count;
-        if (options.onProgress) {
-          try {
-            options.onProgress({ done, failed: 0 });
-          } catch {
-            // A progress hook must not end the read.
-          }
-        }
+        callHook(options.onProgress, { done, failed: 0 });
         yield { items, count: page.count, cursor: page.cursor };
       }
     } catch (err) {

@@ -6,6 +6,7 @@
  */
 
 import { type ResolvedKeySchema, resolveKeySchema } from "../batch/keys.ts";
+import { checkTableName } from "../batch/table_name.ts";
 import { ValidationError } from "../errors.ts";
 import type { KeyAttribute, KeySchema, KeyType } from "../wire/types.ts";
 
@@ -83,18 +84,6 @@ export interface TableDescription {
   sizeBytes: number;
 }
 
-function checkIndexName(name: unknown, index: number): string {
-  if (typeof name !== "string" || !/^[a-zA-Z0-9_.-]{3,255}$/.test(name)) {
-    throw new ValidationError(
-      `Cannot create index ${index}: 'name' must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' or '.': current value is ${
-        JSON.stringify(name)
-      }`,
-      { index, path: "name", rule: "index-name", value: name },
-    );
-  }
-  return name;
-}
-
 function projectionInput(projection: IndexProjection | undefined, index: number) {
   if (projection === undefined || projection === "ALL") return { ProjectionType: "ALL" };
   if (projection === "KEYS_ONLY") return { ProjectionType: "KEYS_ONLY" };
@@ -157,7 +146,7 @@ export function createTableInput(
   }
   const names = new Set<string>();
   const gsis = indexes.map((index, i) => {
-    const name = checkIndexName(index?.name, i);
+    const name = checkTableName(index?.name, `name of index ${i}`);
     if (names.has(name)) {
       throw new ValidationError(`Cannot create table '${table}': index '${name}' is given twice`, {
         index: i,
