@@ -483,6 +483,34 @@ test("query resumed from a cursor in a new client", ["query"], async (f) => {
   assert.deepEqual([...ns1, ...ns(rest)], Array.from({ length: 50 }, (_, i) => i + 1));
 });
 
+test("parallel scan keeps at most the client's concurrency requests in flight", [
+  "segments",
+], async (f) => {
+  const table = await flatTable(f.client, 400);
+  let inFlight = 0;
+  let most = 0;
+  const segmentsSeen = new Set<unknown>();
+  const watched: Backend = {
+    async execute(operation, input, options) {
+      if (operation !== "Scan") return await f.backend.execute(operation, input, options);
+      segmentsSeen.add(input.Segment);
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 2));
+        return await f.backend.execute(operation, input, options);
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+  const client = readClient(watched, { concurrency: 3 });
+  const items = await client.scan(table, { segments: 10, pageSize: 15 }).toArray();
+  assert.equal(new Set(items.map((i) => i.id)).size, 400);
+  assert.equal(items.length, 400);
+  assert.equal(most, 3);
+  assert.equal(segmentsSeen.size, 10);
+});
+
 test("parallel scan with a limit returns exactly that many", ["segments"], async (f) => {
   const table = await flatTable(f.client, 500);
   const items = await f.client.scan(table, { segments: 4, pageSize: 30, limit: 101 }).toArray();
