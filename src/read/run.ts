@@ -61,6 +61,16 @@ function consumedUnits(output: Record<string, unknown>): number | undefined {
   return consumed?.CapacityUnits === undefined ? undefined : Number(consumed.CapacityUnits);
 }
 
+/**
+ * DynamoDB's `Limit` for the next request: the page size, lowered to what is left of `limit`
+ * when every item read is returned (no filter) or when that is the only way to stay exact.
+ */
+function requestLimit(plan: ReadPlan, left: number | undefined, exactLimit: boolean) {
+  const cap = left !== undefined && (!plan.filtered || exactLimit) ? left : undefined;
+  if (plan.pageSize === undefined) return cap;
+  return cap === undefined ? plan.pageSize : Math.min(plan.pageSize, cap);
+}
+
 function keyOf(item: AttributeMap, names: readonly string[]): AttributeMap {
   const key: AttributeMap = {};
   for (const name of names) if (item[name] !== undefined) key[name] = item[name];
@@ -120,13 +130,10 @@ export async function* runPages(
           input.TotalSegments = plan.cursor.segments;
         }
         if (position.state === "after") input.ExclusiveStartKey = position.key;
-        const cap = left !== undefined && (!plan.filtered || exactLimit) ? left : undefined;
-        const limit = plan.pageSize === undefined
-          ? cap
-          : cap === undefined
-          ? plan.pageSize
-          : Math.min(plan.pageSize, cap);
+        const limit = requestLimit(plan, left, exactLimit);
         if (limit !== undefined) input.Limit = limit;
+        // Expected read units: one per item (half when eventually consistent) up to a full
+        // 1 MB page, else what the last page of this segment consumed.
         const units = limit !== undefined
           ? Math.min(fullPage, Math.max(1, Math.ceil(limit * perItem)))
           : Math.max(1, lastUnits ?? fullPage);
@@ -173,20 +180,15 @@ export async function* runPages(
       let count = plan.counting ? Number(output.Count ?? 0) : items.length;
       metrics.scannedCount += Number(output.ScannedCount ?? 0);
       let next = entry.next;
-      let reachedLimit = false;
-      if (plan.limit !== undefined) {
-        const left = plan.limit - handed;
-        if (count >= left) {
-          reachedLimit = true;
-          if (count > left) {
-            count = left;
-            if (!plan.counting) {
-              items = items.slice(0, left);
-              next = left === 0
-                ? positions[entry.segment]
-                : { state: "after", key: keyOf(items[left - 1], plan.keyNames!) };
-            }
-          }
+      const left = plan.limit === undefined ? Infinity : plan.limit - handed;
+      const reachedLimit = count >= left;
+      if (count > left) {
+        // The page goes past `limit`: it ends after the last item handed out, and so does the
+        // cursor (left is at least 1 here: reaching the limit ends the read).
+        count = left;
+        if (!plan.counting) {
+          items = items.slice(0, left);
+          next = { state: "after", key: keyOf(items[left - 1], plan.keyNames!) };
         }
       }
       positions[entry.segment] = next;
