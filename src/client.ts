@@ -594,6 +594,19 @@ export class DynamoDBClient {
    * Queries a table or index by a key condition given as a plain object. Lazy: nothing is sent
    * before iteration starts; see {@linkcode ReadResult}.
    *
+   * @example A user's orders, newest first
+   * ```ts
+   * import { DynamoDBClient } from "@x/dynobatch";
+   * const client = new DynamoDBClient({ endpoint: "http://127.0.0.1:8000" });
+   * const orders = client.query("users", {
+   *   key: { pk: "USER#1", sk: { beginsWith: "ORDER#" } },
+   *   filter: { expression: "#s = :s", names: { "#s": "status" }, values: { ":s": "active" } },
+   *   reverse: true,
+   *   limit: 10,
+   * });
+   * for await (const order of orders) console.log(order.sk);
+   * ```
+   *
    * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
    */
   query<T extends object = Item>(table: string, options: QueryOptions): ReadResult<T> {
@@ -603,6 +616,17 @@ export class DynamoDBClient {
   /**
    * Scans a table or index, in parallel segments when `segments` is above 1. Lazy: nothing is
    * sent before iteration starts; see {@linkcode ReadResult}.
+   *
+   * @example A parallel scan that can be resumed
+   * ```ts
+   * import { DynamoDBClient } from "@x/dynobatch";
+   * const client = new DynamoDBClient({ endpoint: "http://127.0.0.1:8000" });
+   * let cursor: string | undefined;
+   * for await (const page of client.scan("users", { segments: 8 }).pages()) {
+   *   console.log(page.items.length);
+   *   cursor = page.cursor; // hand it back as `cursor` to continue after this page
+   * }
+   * ```
    *
    * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
    */

@@ -767,12 +767,26 @@ test("an aborted signal ends a parallel scan with its reason", ["segments"], asy
   const table = await flatTable(f.client, 300);
   const reason = new Error("enough");
   const controller = new AbortController();
+  const recorded: OperationMetrics[] = [];
   let pages = 0;
   await assert.rejects(async () => {
-    const scan = f.client.scan(table, { segments: 6, pageSize: 10, signal: controller.signal });
+    const scan = f.client.scan(table, {
+      segments: 6,
+      pageSize: 10,
+      signal: controller.signal,
+      onMetrics: (m) => recorded.push(m),
+    });
     for await (const _ of scan.pages()) if (++pages === 3) controller.abort(reason);
   }, (err) => err === reason);
   assert.equal(pages, 3);
+  assert.equal(recorded.length, 1, "metrics recorded once, on abort too");
+  assert.equal(recorded[0].items, 30);
+  // And once when the read fails.
+  await assert.rejects(() =>
+    f.client.scan("no_such_table", { segments: 2, onMetrics: (m) => recorded.push(m) }).toArray()
+  );
+  assert.equal(recorded.length, 2);
+  assert.equal(recorded[1].operation, "scan");
 });
 
 /** Defines every case for every backend. */
