@@ -222,6 +222,7 @@ export class DynamoDBClient {
       numbers: engine.numbers,
       rememberKeySchema: (table, schema) => engine.rememberKeySchema(table, schema),
       record: (metrics, sink) => engine.recordFinished(metrics, sink),
+      now: () => engine.now(),
     };
     return { engine: reads, tables: this.#tables };
   }

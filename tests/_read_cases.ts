@@ -566,6 +566,29 @@ test("the rate limiter is asked for read capacity and told what was consumed", [
   assert.equal(calls.filter((c) => c === "settle read 8 consumed").length, 3);
 });
 
+test("read durations follow the client's clock", [], async (f) => {
+  const table = await flatTable(f.client, 5);
+  let t = 0;
+  // Time moves 1 s per reading; sleeps (request timeouts, backoff) are real.
+  const clock = {
+    now: () => (t += 1000),
+    sleep: (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        }, { once: true });
+      }),
+  };
+  const seen: OperationMetrics[] = [];
+  const client = f.freshClient({ clock, onMetrics: (m) => seen.push(m) });
+  await client.scan(table).toArray();
+  await client.describeTable(table);
+  assert.deepEqual(seen.map((m) => m.operation), ["scan", "describeTable"]);
+  for (const m of seen) assert.ok(m.durationMs >= 1000 && m.durationMs % 1000 === 0);
+});
+
 test("describeTable feeds the key-schema cache of batch operations", [], async (f) => {
   const table = await flatTable(f.client, 5);
   const client = f.freshClient();

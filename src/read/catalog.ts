@@ -79,10 +79,14 @@ export interface DescribeTableOptions {
   onMetrics?: (metrics: OperationMetrics) => void;
 }
 
-/** Milliseconds from an arbitrary origin, for durations. */
-export const now: () => number = typeof performance !== "undefined"
+const systemNow: () => number = typeof performance !== "undefined"
   ? () => performance.now()
   : () => Date.now();
+
+/** Milliseconds on the engine's clock (or the system's), for durations. */
+export function now(engine: ReadEngine): number {
+  return engine.now ? engine.now() : systemNow();
+}
 
 /** Runs `body` as one operation whose metrics are recorded once, however it ends. */
 export async function recorded<T>(
@@ -93,11 +97,11 @@ export async function recorded<T>(
   body: (metrics: OperationMetrics) => Promise<T>,
 ): Promise<T> {
   const metrics = newMetrics(operation, table);
-  const start = now();
+  const start = now(engine);
   try {
     return await body(metrics);
   } finally {
-    metrics.durationMs = now() - start;
+    metrics.durationMs = now(engine) - start;
     engine.record(metrics, sink);
   }
 }
@@ -149,7 +153,7 @@ export async function* listTables(
   }
   const { engine } = open();
   const metrics = newMetrics("listTables", "");
-  const start = now();
+  const start = now(engine);
   try {
     let after: string | undefined;
     do {
@@ -166,7 +170,7 @@ export async function* listTables(
       after = output.LastEvaluatedTableName as string | undefined;
     } while (after !== undefined);
   } finally {
-    metrics.durationMs = now() - start;
+    metrics.durationMs = now(engine) - start;
     engine.record(metrics, options.onMetrics);
   }
 }

@@ -27,6 +27,8 @@ export interface ReadEngine {
   rememberKeySchema(table: string, schema: ResolvedKeySchema): void;
   /** Records a finished operation's metrics (client totals, onMetrics hooks, tracing). */
   record(metrics: OperationMetrics, sink?: (metrics: OperationMetrics) => void): void;
+  /** Milliseconds from an arbitrary origin on the client's clock, for durations (else `performance.now()`). */
+  now?(): number;
 }
 
 /** A progress callback, called after each page of a read. */

@@ -254,7 +254,7 @@ async function* read<T extends object>(
   const context = open();
   const engine = context.engine;
   const metrics = newMetrics(request.kind, table);
-  const start = now();
+  const start = now(engine);
   const unmarshallOptions = engine.numbers ? { numbers: engine.numbers } : undefined;
   try {
     const description = needsDescription(request)
@@ -280,7 +280,7 @@ async function* read<T extends object>(
       throw err;
     }
   } finally {
-    metrics.durationMs = now() - start;
+    metrics.durationMs = now(engine) - start;
     engine.record(metrics, options.onMetrics);
   }
 }
