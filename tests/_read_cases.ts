@@ -589,6 +589,33 @@ test("read durations follow the client's clock", [], async (f) => {
   for (const m of seen) assert.ok(m.durationMs >= 1000 && m.durationMs % 1000 === 0);
 });
 
+test("a read that aborts while the table is described does not fail the others", [], async (f) => {
+  const table = await flatTable(f.client, 6);
+  const slow: Backend = {
+    async execute(operation, input, options) {
+      if (operation === "DescribeTable") await new Promise((r) => setTimeout(r, 30));
+      return await f.backend.execute(operation, input, options);
+    },
+  };
+  const client = readClient(slow);
+  const reason = new Error("first reader gave up");
+  const controller = new AbortController();
+  const reads = Promise.all([
+    assert.rejects(
+      client.scan(table, { limit: 3, signal: AbortSignal.timeout(5) }).toArray(),
+      (err: Error) => err.name === "TimeoutError",
+    ),
+    client.scan(table, { limit: 4 }).toArray(),
+    assert.rejects(
+      client.scan(table, { limit: 2, signal: controller.signal }).toArray(),
+      (err) => err === reason,
+    ),
+  ]);
+  controller.abort(reason);
+  const [, second] = await reads;
+  assert.equal(second.length, 4);
+});
+
 test("describeTable feeds the key-schema cache of batch operations", [], async (f) => {
   const table = await flatTable(f.client, 5);
   const client = f.freshClient();

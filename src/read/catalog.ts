@@ -17,7 +17,8 @@ export class TableCatalog {
 
   /**
    * The description of `table`: the one kept, or one read now (counted in `metrics`). Reads of
-   * the same table share one request.
+   * the same table share one request, sent without any one caller's signal: a caller that
+   * aborts stops waiting for it, and the others still get it.
    */
   get(
     engine: ReadEngine,
@@ -29,10 +30,10 @@ export class TableCatalog {
     if (known) return Promise.resolve(known);
     let load = this.#loads.get(table);
     if (!load) {
-      load = this.refresh(engine, table, metrics, signal).finally(() => this.#loads.delete(table));
+      load = this.refresh(engine, table, metrics).finally(() => this.#loads.delete(table));
       this.#loads.set(table, load);
     }
-    return load;
+    return untilAborted(load, signal);
   }
 
   /** Reads `table`'s description now and keeps it. */
@@ -61,6 +62,17 @@ export class TableCatalog {
   forget(table: string): void {
     this.#known.delete(table);
   }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** What a read needs: the engine to send with and the catalog of the same backend. */
