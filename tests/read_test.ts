@@ -3,12 +3,14 @@
  * embedded memory backend (which runs the cases its features allow).
  */
 
-import { HttpBackend, MemoryBackend } from "../mod.ts";
+import { IDBFactory } from "fake-indexeddb";
+import { HttpBackend, IndexedDBBackend, MemoryBackend } from "../mod.ts";
 import { startDynalite } from "./_dynalite.ts";
 import { defineReadTests } from "./_read_cases.ts";
 
 const server = await startDynalite();
 globalThis.addEventListener("unload", () => void server.close());
+const indexedDB = new IndexedDBBackend({ databaseName: "reads", indexedDB: new IDBFactory() });
 
 defineReadTests([
   {
@@ -20,9 +22,12 @@ defineReadTests([
       credentials: { accessKeyId: "reads", secretAccessKey: "reads" },
     }),
   },
+  // The embedded backends run what they support today; list more features as they gain them.
   { name: "MemoryBackend", features: [], backend: new MemoryBackend() },
+  { name: "IndexedDBBackend", features: [], backend: indexedDB },
 ]);
 
-Deno.test("reads: stop dynalite", async () => {
+Deno.test("reads: stop dynalite and close IndexedDB", async () => {
   await server.close();
+  await indexedDB.close();
 });
