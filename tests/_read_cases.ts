@@ -764,6 +764,8 @@ test("bad input is a ValidationError before any Query or Scan", ["query", "index
     await expectError(c.scan(numbers, { segments }), { rule: "segments", path: "segments" });
   }
   await expectError(c.scan(numbers, { limit: 0 }), { rule: "limit" });
+  await expectError(c.query(numbers, undefined as never), { rule: "option" });
+  await expectError(c.query(numbers, {} as never), { rule: "key-condition", path: "key" });
   await expectError(c.scan(numbers, { pageSize: 2.5 }), { rule: "pageSize" });
   await expectError(c.scan(numbers, { filter: { expression: "" } }), { rule: "filter" });
   await expectError(c.scan(numbers, { projection: "n" as never }), { rule: "projection" });

@@ -248,9 +248,9 @@ async function* read<T extends object>(
   mode: "items" | "count",
 ): AsyncGenerator<ReadPage<T> & { count: number }, void, undefined> {
   const { options, table } = request;
-  const signal = options.signal;
-  signal?.throwIfAborted();
+  options?.signal?.throwIfAborted();
   const checked = check(request);
+  const signal = options.signal;
   const context = open();
   const engine = context.engine;
   const metrics = newMetrics(request.kind, table);
