@@ -34,8 +34,9 @@ export interface ReadOptions {
   /** Keeps only the items matching this condition (applied by DynamoDB after reading). */
   filter?: ReadFilter;
   /**
-   * Attribute names to return. The key attributes (the table's, and the index's) are always
-   * returned too, so items can be handed to deletes or batch gets.
+   * Top-level attribute names to return (each sent through a placeholder, so reserved words
+   * such as `name` or `status` are fine). The key attributes (the table's, and the index's)
+   * are always returned too, so items can be handed to deletes or batch gets.
    */
   projection?: string[];
   /**
