@@ -16,6 +16,7 @@ import {
   type TableDefinition,
   ValidationError,
 } from "../mod.ts";
+import { accessDenied, sleep, SpyBackend } from "./_backends.ts";
 import { tableName } from "./_helpers.ts";
 
 /** What a backend can do for reads. */
@@ -29,20 +30,6 @@ export interface ReadBackend {
   features: readonly ReadFeature[];
   /** Where the tables live; every client made for one case shares it. */
   backend: Backend;
-}
-
-/** A backend that counts the operations sent through it. */
-export function counting(inner: Backend): { backend: Backend; counts: Record<string, number> } {
-  const counts: Record<string, number> = {};
-  return {
-    counts,
-    backend: {
-      execute(operation, input, options) {
-        counts[operation] = (counts[operation] ?? 0) + 1;
-        return inner.execute(operation, input, options);
-      },
-    },
-  };
 }
 
 /** A client on `backend` with fast retries. */
@@ -487,28 +474,21 @@ test("parallel scan keeps at most the client's concurrency requests in flight", 
   "segments",
 ], async (f) => {
   const table = await flatTable(f.client, 400);
-  let inFlight = 0;
-  let most = 0;
-  const segmentsSeen = new Set<unknown>();
-  const watched: Backend = {
-    async execute(operation, input, options) {
-      if (operation !== "Scan") return await f.backend.execute(operation, input, options);
-      segmentsSeen.add(input.Segment);
-      most = Math.max(most, ++inFlight);
-      try {
-        await new Promise((r) => setTimeout(r, 2));
-        return await f.backend.execute(operation, input, options);
-      } finally {
-        inFlight--;
-      }
-    },
-  };
+  // Each Scan takes a little while, so lanes overlap.
+  const watched = new SpyBackend(
+    f.backend,
+    (operation, input, options) =>
+      operation === "Scan"
+        ? sleep(2).then(() => f.backend.execute(operation, input, options))
+        : undefined,
+  );
   const client = readClient(watched, { concurrency: 3 });
   const items = await client.scan(table, { segments: 10, pageSize: 15 }).toArray();
   assert.equal(new Set(items.map((i) => i.id)).size, 400);
   assert.equal(items.length, 400);
-  assert.equal(most, 3);
-  assert.equal(segmentsSeen.size, 10);
+  assert.equal(watched.maxInFlight.Scan, 3);
+  const segments = new Set(watched.log.map((r) => r.input.Segment));
+  assert.equal(segments.size, 10);
 });
 
 test("parallel scan with a limit returns exactly that many", ["segments"], async (f) => {
@@ -591,12 +571,13 @@ test("read durations follow the client's clock", [], async (f) => {
 
 test("a read that aborts while the table is described does not fail the others", [], async (f) => {
   const table = await flatTable(f.client, 6);
-  const slow: Backend = {
-    async execute(operation, input, options) {
-      if (operation === "DescribeTable") await new Promise((r) => setTimeout(r, 30));
-      return await f.backend.execute(operation, input, options);
-    },
-  };
+  const slow = new SpyBackend(
+    f.backend,
+    (operation, input, options) =>
+      operation === "DescribeTable"
+        ? sleep(30).then(() => f.backend.execute(operation, input, options))
+        : undefined,
+  );
   const client = readClient(slow);
   const reason = new Error("first reader gave up");
   const controller = new AbortController();
@@ -642,16 +623,11 @@ test("without DescribeTable permission, the server judges the key and limit stay
   "filter",
 ], async (f) => {
   const table = await numbersTable(f.client, 12);
-  const denied: Backend = {
-    execute(operation, input, options) {
-      if (operation === "DescribeTable") {
-        return Promise.reject(
-          new DynamoDBError("not allowed", { code: "AccessDeniedException", status: 400 }),
-        );
-      }
-      return f.backend.execute(operation, input, options);
-    },
-  };
+  const denied = new SpyBackend(
+    f.backend,
+    (operation) =>
+      operation === "DescribeTable" ? Promise.reject(accessDenied(operation)) : undefined,
+  );
   const client = readClient(denied);
   const filter = { expression: "even = :t", values: { ":t": true } };
   const items = await client.query(table, { key: { p: "P", n: { gt: 2 } }, filter, limit: 3 })
@@ -850,10 +826,10 @@ export function defineReadTests(backends: ReadBackend[]): void {
         name: `reads on ${b.name}: ${c.name}`,
         ignore: missing.length > 0,
         fn: async () => {
-          const { backend, counts } = counting(b.backend);
+          const backend = new SpyBackend(b.backend);
           await c.fn({
             client: readClient(backend),
-            counts,
+            counts: backend.counts,
             freshClient: (options) => readClient(backend, options),
             backend,
           });
