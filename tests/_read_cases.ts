@@ -639,6 +639,19 @@ test("without DescribeTable permission, the server judges the key and limit stay
   );
 });
 
+test("a projected query feeds deleteAll: key attributes stay intact", ["query"], async (f) => {
+  const table = await ordersTable(f.client, false);
+  const orders = f.client.query(table, {
+    key: { pk: "USER#1", sk: { beginsWith: "ORDER#" } },
+    projection: ["total"],
+    pageSize: 4,
+  });
+  await f.client.deleteAll(table, orders);
+  const left = await f.client.query(table, { key: { pk: "USER#1" } }).toArray();
+  assert.deepEqual(sks(left), ["PROFILE"]);
+  assert.equal(await f.client.query(table, { key: { pk: "USER#2" } }).count(), 3);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Bad input: typed errors before any Query or Scan request
 
