@@ -26,8 +26,25 @@ export type {
   DynamoDBClientOptions,
   GetItemOptions,
   RequestOptions,
-  TableDefinition,
 } from "./src/client.ts";
+export { ReadResult } from "./src/read/result.ts";
+export type { ReadPage, ReadPages } from "./src/read/result.ts";
+export type { QueryOptions, ReadOptions, ScanOptions } from "./src/read/query.ts";
+export type {
+  KeyCondition,
+  KeyValue,
+  ReadFilter,
+  SortKeyCondition,
+} from "./src/read/expressions.ts";
+export type { DescribeTableOptions, ListTablesOptions } from "./src/read/catalog.ts";
+export type {
+  IndexDefinition,
+  IndexDescription,
+  IndexProjection,
+  KeyAttributeDescription,
+  TableDefinition,
+  TableDescription,
+} from "./src/read/tables.ts";
 export { BatchWriter } from "./src/batch/writer.ts";
 export type { BatchWriterOptions, EngineOwner } from "./src/batch/writer.ts";
 export type {

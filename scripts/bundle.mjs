@@ -34,10 +34,12 @@ export const TARGET_BYTES = 8 * 1024;
  * What CI enforces until the target is met: the core measured 15,323 B once the model layer
  * and the embedded backends no longer leaked into it, and 17,825 B once one request engine
  * scheduled re-sends per operation (merged into later requests, per-key order without a key
- * schema) and checked table names and endpoints before sending. Lower it as the core
+ * schema) and checked table names and endpoints before sending, and 25,771 B (19,719 B
+ * before) once the client could query, scan (in parallel segments, resumable by cursor),
+ * describe and list tables, and create global secondary indexes. Lower it as the core
  * shrinks; raise it only with a reason in the commit message.
  */
-export const BUDGET_BYTES = 18 * 1024;
+export const BUDGET_BYTES = 26 * 1024;
 
 const CORE_ENTRY = 'export { DynamoDBClient, BatchWriter } from "../mod.ts";';
 

@@ -29,6 +29,18 @@ import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import { DEFAULT_TABLE_WAIT_MS, waitForTable } from "./table_waits.ts";
 import { type BulkOptions, deleteAll, putAll, type Source } from "./jobs/bulk.ts";
 import { unmarshall, type UnmarshallOptions } from "./wire/marshall.ts";
+import {
+  describeTable,
+  type DescribeTableOptions,
+  listTables,
+  type ListTablesOptions,
+  type ReadContext,
+  TableCatalog,
+} from "./read/catalog.ts";
+import type { ReadEngine } from "./read/engine.ts";
+import { query, type QueryOptions, scan, type ScanOptions } from "./read/query.ts";
+import type { ReadResult } from "./read/result.ts";
+import { createTableInput, type TableDefinition, type TableDescription } from "./read/tables.ts";
 import { readUnits, writeUnits } from "./wire/size.ts";
 import type { AttributeMap, Item, Key, KeySchema } from "./wire/types.ts";
 
@@ -150,12 +162,6 @@ export type BatchWriteOp =
     key: Key;
   };
 
-/** A table's keys, and how to create it. */
-export interface TableDefinition extends KeySchema {
-  /** Succeed (and wait for it to be ACTIVE) when the table already exists. */
-  ifNotExists?: boolean;
-}
-
 /**
  * A DynamoDB client for single-item, table and batch operations, over signed HTTP or an
  * embedded backend.
@@ -182,6 +188,8 @@ export class DynamoDBClient {
    * schemas and metrics. Writers and models send through it.
    */
   readonly engine: Engine;
+  // Table descriptions (keys and indexes) that queries and scans are checked against.
+  #tables = new TableCatalog();
 
   /**
    * Creates a client; see {@linkcode DynamoDBClientOptions}.
@@ -211,6 +219,20 @@ export class DynamoDBClient {
     });
   }
 
+  /** The request engine and table catalog that reads use. */
+  #reads(): ReadContext {
+    const engine = this.engine;
+    const reads: ReadEngine = {
+      send: (operation, input, metrics, options) => engine.send(operation, input, metrics, options),
+      concurrency: engine.concurrency,
+      numbers: engine.numbers,
+      rememberKeySchema: (table, schema) => engine.rememberKeySchema(table, schema),
+      record: (metrics, sink) => engine.recordFinished(metrics, sink),
+      now: () => engine.now(),
+    };
+    return { engine: reads, tables: this.#tables };
+  }
+
   /** The backend this client is bound to (chosen when it was made). */
   get backend(): Backend {
     return this.engine.backend;
@@ -232,11 +254,13 @@ export class DynamoDBClient {
   }
 
   /**
-   * Creates a table with on-demand billing and resolves once it is ACTIVE.
+   * Creates a table (and its global secondary indexes) with on-demand billing and resolves
+   * once it is ACTIVE.
    *
    * @param table The table name.
-   * @param definition Partition key and optional sort key (type `S` unless given); with
-   *   `ifNotExists`, an existing table is not an error.
+   * @param definition Partition key and optional sort key (type `S` unless given), global
+   *   secondary indexes (projection `"ALL"` unless given); with `ifNotExists`, an existing
+   *   table is not an error.
    * @throws {DynamoDBError} `ResourceInUseException` when the table exists (without `ifNotExists`).
    */
   async createTable(
@@ -245,36 +269,22 @@ export class DynamoDBClient {
     options: CreateTableOptions = {},
   ): Promise<OperationMetrics> {
     checkTableName(table);
-    const schema = resolveKeySchema(definition);
+    const { input, schema } = createTableInput(table, definition);
     const engine = this.engine;
     return await engine.run("createTable", table, options.onMetrics, async (metrics) => {
-      const parts = [schema.partitionKey, schema.sortKey].filter((p) => p !== undefined);
+      this.#tables.forget(table);
       try {
-        await engine.send(
-          "CreateTable",
-          {
-            TableName: table,
-            BillingMode: "PAY_PER_REQUEST",
-            AttributeDefinitions: parts.map((p) => ({
-              AttributeName: p.name,
-              AttributeType: p.type,
-            })),
-            KeySchema: parts.map((p, i) => ({
-              AttributeName: p.name,
-              KeyType: i === 0 ? "HASH" : "RANGE",
-            })),
-          },
-          metrics,
-          { signal: options.signal },
-        );
+        await engine.send("CreateTable", input, metrics, { signal: options.signal });
       } catch (err) {
         const exists = err instanceof DynamoDBError && err.code === "ResourceInUseException";
         if (!exists || !definition.ifNotExists) throw err;
       }
       const timeout = options.waitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
       await waitForTable(engine, table, "active", metrics, timeout, options.signal);
-      if (!definition.ifNotExists) engine.rememberKeySchema(table, schema);
-      else engine.forgetKeySchema(table); // an existing table may have other keys: read them
+      if (!definition.ifNotExists) {
+        engine.rememberKeySchema(table, schema);
+        this.#tables.learn(table, input);
+      } else engine.forgetKeySchema(table); // an existing table may have other keys: read them
       return metrics;
     });
   }
@@ -285,6 +295,7 @@ export class DynamoDBClient {
     const engine = this.engine;
     return await engine.run("deleteTable", table, options.onMetrics, async (metrics) => {
       engine.forgetKeySchema(table);
+      this.#tables.forget(table);
       await engine.send("DeleteTable", { TableName: table }, metrics, { signal: options.signal });
       const timeout = options.waitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
       await waitForTable(engine, table, "gone", metrics, timeout, options.signal);
@@ -575,5 +586,62 @@ export class DynamoDBClient {
   /** Creates a {@linkcode BatchWriter} for `table`. */
   batchWriter(table: string, options: BatchWriterOptions = {}): BatchWriter {
     return new BatchWriter(this, table, options);
+  }
+
+  /**
+   * Describes a table: keys, indexes, status, billing mode, item count and size. What it
+   * learns about the keys is kept for later operations.
+   */
+  describeTable(table: string, options: DescribeTableOptions = {}): Promise<TableDescription> {
+    return describeTable(this.#reads(), table, options);
+  }
+
+  /** Every table name, page after page (nothing is sent before iteration starts). */
+  listTables(options: ListTablesOptions = {}): AsyncIterable<string> {
+    return listTables(() => this.#reads(), options);
+  }
+
+  /**
+   * Queries a table or index by a key condition given as a plain object. Lazy: nothing is sent
+   * before iteration starts; see {@linkcode ReadResult}.
+   *
+   * @example A user's orders, newest first
+   * ```ts
+   * import { DynamoDBClient } from "@x/dynobatch";
+   * const client = new DynamoDBClient({ endpoint: "http://127.0.0.1:8000" });
+   * const orders = client.query("users", {
+   *   key: { pk: "USER#1", sk: { beginsWith: "ORDER#" } },
+   *   filter: { expression: "#s = :s", names: { "#s": "status" }, values: { ":s": "active" } },
+   *   reverse: true,
+   *   limit: 10,
+   * });
+   * for await (const order of orders) console.log(order.sk);
+   * ```
+   *
+   * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
+   */
+  query<T extends object = Item>(table: string, options: QueryOptions): ReadResult<T> {
+    return query<T>(() => this.#reads(), table, options);
+  }
+
+  /**
+   * Scans a table or index, in parallel segments when `segments` is above 1. Lazy: nothing is
+   * sent before iteration starts; see {@linkcode ReadResult}.
+   *
+   * @example A parallel scan that can be resumed
+   * ```ts
+   * import { DynamoDBClient } from "@x/dynobatch";
+   * const client = new DynamoDBClient({ endpoint: "http://127.0.0.1:8000" });
+   * let cursor: string | undefined;
+   * for await (const page of client.scan("users", { segments: 8 }).pages()) {
+   *   console.log(page.items.length);
+   *   cursor = page.cursor; // hand it back as `cursor` to continue after this page
+   * }
+   * ```
+   *
+   * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
+   */
+  scan<T extends object = Item>(table: string, options: ScanOptions = {}): ReadResult<T> {
+    return scan<T>(() => this.#reads(), table, options);
   }
 }

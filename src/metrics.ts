@@ -22,6 +22,11 @@ export interface OperationMetrics {
   items: number;
   /** Items or keys left unprocessed after all retries. */
   unprocessed: number;
+  /**
+   * Items a query or scan read before its filter (DynamoDB's ScannedCount, summed over pages);
+   * 0 for other operations.
+   */
+  scannedCount: number;
   /** Read capacity units consumed, as reported by the server. */
   consumedRcu: number;
   /** Write capacity units consumed, as reported by the server. */
@@ -97,6 +102,7 @@ export function newMetrics(operation: string, table: string): OperationMetrics {
     throttles: 0,
     items: 0,
     unprocessed: 0,
+    scannedCount: 0,
     consumedRcu: 0,
     consumedWcu: 0,
     requestIds: [],
