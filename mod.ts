@@ -148,7 +148,7 @@ export type {
 export { ModelBatchWriter } from "./src/model/writer.ts";
 export type { ModelBatchWriterOptions } from "./src/model/writer.ts";
 export { getDefaultClient, setDefaultClient } from "./src/model/default_client.ts";
-export type { BulkOptions, Source } from "./src/jobs/bulk.ts";
+export type { BulkOptions, CopyTableOptions, ScanSource, Source } from "./src/jobs/bulk.ts";
 export type { Checkpoint } from "./src/jobs/checkpoint.ts";
 export { jsonLine, readJsonLines, writeJsonLines } from "./src/jobs/json_lines.ts";
 export type {

@@ -27,7 +27,14 @@ import type { OperationMetrics, Progress, TotalMetrics, TracerLike } from "./met
 import type { RateLimiter } from "./rate_limit.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import { DEFAULT_TABLE_WAIT_MS, waitForTable } from "./table_waits.ts";
-import { type BulkOptions, deleteAll, putAll, type Source } from "./jobs/bulk.ts";
+import {
+  type BulkOptions,
+  copyTable,
+  type CopyTableOptions,
+  deleteAll,
+  putAll,
+  type Source,
+} from "./jobs/bulk.ts";
 import { unmarshall, type UnmarshallOptions } from "./wire/marshall.ts";
 import {
   describeTable,
@@ -581,6 +588,33 @@ export class DynamoDBClient {
   ): Promise<OperationMetrics> {
     checkTableName(table);
     return deleteAll(this, table, source, options);
+  }
+
+  /**
+   * Copies every item of `from` into `to` with a parallel scan into a writer. `transform` may
+   * change an item or return `undefined` to leave it out; `target` copies to another client
+   * (another region or account, or memory to DynamoDB). Resumable: a checkpoint holds the
+   * scan's cursor at a point where everything read before it is written.
+   *
+   * @example Copying with a transform
+   * ```ts
+   * import { DynamoDBClient, MemoryBackend } from "@x/dynobatch";
+   * const client = new DynamoDBClient({ backend: new MemoryBackend() });
+   * await client.createTable("users", { partitionKey: "pk" });
+   * await client.createTable("users_copy", { partitionKey: "pk" });
+   * await client.putAll("users", [{ pk: "a", active: true }, { pk: "b", active: false }]);
+   * await client.copyTable("users", "users_copy", {
+   *   segments: 4,
+   *   transform: (item) => item.active ? { ...item, copied: true } : undefined,
+   * });
+   * ```
+   *
+   * @throws {BatchWriteError} Listing every item read and not written.
+   */
+  copyTable(from: string, to: string, options: CopyTableOptions = {}): Promise<OperationMetrics> {
+    checkTableName(from);
+    checkTableName(to);
+    return copyTable(this, from, to, options);
   }
 
   /** Creates a {@linkcode BatchWriter} for `table`. */

@@ -11,7 +11,7 @@ import { type ResolvedKeySchema, resolveKeySchema } from "../batch/keys.ts";
 import { lookupSchema } from "../batch/write_all.ts";
 import { BatchWriter, type EngineOwner } from "../batch/writer.ts";
 import { BatchWriteError, ValidationError } from "../errors.ts";
-import type { OperationMetrics, Progress } from "../metrics.ts";
+import { newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
 import type { Item, Key, KeySchema } from "../wire/types.ts";
 import { type Checkpoint, checkResume, Watermark } from "./checkpoint.ts";
 
@@ -58,12 +58,14 @@ async function run<T>(
   const watermark = new Watermark(skip);
   const written = resume?.written ?? 0;
   let confirmed = 0;
+  let finished = false;
   const checkpoint = (): Checkpoint => ({
     version: 1,
     job,
     table,
     position: watermark.position,
     written: written + confirmed,
+    ...(finished ? { done: true } : {}),
   });
   let metrics: OperationMetrics | undefined;
   const { signal } = options;
@@ -104,6 +106,7 @@ async function run<T>(
   } catch (err) {
     writeError = err;
   }
+  finished = writeError === undefined && sourceError === undefined && !signal?.aborted;
   callHook(options.onCheckpoint, checkpoint());
   if (writeError !== undefined) throw writeError;
   if (sourceError !== undefined) throw sourceError;
@@ -154,4 +157,154 @@ export async function deleteAll(
     for (const name of parts) if (name in value) key[name] = value[name];
     return w.delete(key);
   });
+}
+
+/** Options of {@linkcode copyTable}. */
+export interface CopyTableOptions extends Omit<BulkOptions, "keySchema"> {
+  /**
+   * Segments of the parallel scan of the source.
+   * @default {1}
+   */
+  segments?: number;
+  /** Changes an item on its way, or returns `undefined` to leave it out. */
+  transform?: (item: Item) => Item | undefined;
+  /** The client of the target table (another region, account or backend). @default {the same client} */
+  target?: EngineOwner;
+  /** The target table's key schema; read with DescribeTable when not given. */
+  keySchema?: KeySchema;
+}
+
+/** What a client reads with, for copyTable. */
+export interface ScanSource {
+  /** Scans a table. */
+  scan(
+    table: string,
+    options: { segments?: number; cursor?: string; signal?: AbortSignal },
+  ): { pages(): AsyncIterable<{ items: Item[]; cursor: string | undefined }> };
+}
+
+/**
+ * Copies every item of `from` into `to` (on the same client or `target`) with a parallel scan
+ * into a writer; see {@linkcode DynamoDBClient.copyTable}. A checkpoint holds the scan's
+ * cursor at a point where every item read before it is written.
+ */
+export async function copyTable(
+  client: EngineOwner & ScanSource,
+  from: string,
+  to: string,
+  options: CopyTableOptions = {},
+): Promise<OperationMetrics> {
+  const job = "copyTable";
+  const resume = checkResume(options.resumeFrom, job, to);
+  const { signal } = options;
+  const pages = new PageTrail(resume);
+  let confirmed = 0;
+  const checkpoint = (done = false): Checkpoint => ({
+    version: 1,
+    job,
+    table: to,
+    position: pages.position,
+    written: (resume?.written ?? 0) + confirmed,
+    ...(pages.cursor !== undefined ? { cursor: pages.cursor } : {}),
+    ...(done ? { done: true } : {}),
+  });
+  let metrics: OperationMetrics | undefined;
+  const writer = new BatchWriter(options.target ?? client, to, {
+    keySchema: options.keySchema,
+    signal,
+    maxBuffered: options.maxBuffered,
+    operation: job,
+    onProgress: options.onProgress,
+    onMetrics: (m) => {
+      metrics = m;
+      callHook(options.onMetrics, m);
+    },
+    onConfirmed: (indexes) => {
+      confirmed += indexes.length;
+      if (pages.confirm(indexes)) callHook(options.onCheckpoint, checkpoint());
+    },
+  });
+  let sourceError: unknown;
+  let scanDone = resume?.done === true;
+  try {
+    if (!scanDone && !signal?.aborted) {
+      const scan = client.scan(from, { segments: options.segments, cursor: pages.cursor, signal });
+      read: for await (const page of scan.pages()) {
+        for (const item of page.items) {
+          const out = options.transform ? options.transform(item) : item;
+          if (out === undefined) continue;
+          await writer.put(out);
+          pages.handed++;
+          if (signal?.aborted) break read;
+        }
+        pages.pageRead(page.items.length, page.cursor);
+      }
+      scanDone = !signal?.aborted;
+    }
+  } catch (err) {
+    sourceError = err;
+  }
+  let writeError: unknown;
+  try {
+    await writer.close();
+  } catch (err) {
+    writeError = err;
+  }
+  const done = scanDone && writeError === undefined && sourceError === undefined &&
+    pages.settled;
+  callHook(options.onCheckpoint, checkpoint(done));
+  if (writeError !== undefined) throw writeError;
+  if (sourceError !== undefined) throw sourceError;
+  if (signal?.aborted) {
+    throw new BatchWriteError(to, { puts: [], deletes: [], ops: [] }, { cause: signal.reason });
+  }
+  return metrics ?? newMetrics(job, to);
+}
+
+/**
+ * The pages a copy has read, and the cursor up to which everything read is written: a page's
+ * cursor becomes safe once every item handed to the writer before its end is confirmed.
+ */
+class PageTrail {
+  /** Items handed to the writer in this run (writer positions). */
+  handed = 0;
+  /** The cursor a resumed job continues from. */
+  cursor: string | undefined;
+  /** Items of the source read up to `cursor`, across resumes. */
+  position: number;
+  #watermark = new Watermark(0);
+  #pages: { end: number; items: number; cursor: string | undefined }[] = [];
+
+  constructor(resume: Checkpoint | undefined) {
+    this.cursor = resume?.cursor;
+    this.position = resume?.position ?? 0;
+  }
+
+  /** Whether every page read is covered by the cursor. */
+  get settled(): boolean {
+    return this.#pages.length === 0;
+  }
+
+  /** A page was read and all of its items handed over (or left out). */
+  pageRead(items: number, cursor: string | undefined): void {
+    this.#pages.push({ end: this.handed, items, cursor });
+    this.#advance();
+  }
+
+  /** Writer positions confirmed; returns whether the safe cursor moved. */
+  confirm(indexes: number[]): boolean {
+    this.#watermark.confirm(indexes);
+    return this.#advance();
+  }
+
+  #advance(): boolean {
+    let moved = false;
+    while (this.#pages.length && this.#pages[0].end <= this.#watermark.position) {
+      const page = this.#pages.shift()!;
+      this.cursor = page.cursor;
+      this.position += page.items;
+      moved = true;
+    }
+    return moved;
+  }
 }

@@ -27,6 +27,8 @@ export interface Checkpoint {
   cursor?: string;
   /** Items the job wrote in all, across resumes. */
   written?: number;
+  /** Whether the job finished: resuming from it writes nothing more. */
+  done?: boolean;
 }
 
 /**
