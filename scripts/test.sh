@@ -17,7 +17,7 @@ $DENO lint
 step "deno check"
 $DENO task -q check
 step "deno doc --lint"
-$DENO doc --lint mod.ts testing.ts
+$DENO doc --lint mod.ts testing.ts cli.ts
 step "deno publish --dry-run"
 $DENO publish --dry-run --allow-dirty >/dev/null
 step "deno test"

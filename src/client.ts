@@ -23,7 +23,13 @@ import {
 } from "./client_options.ts";
 import { BatchGetError, DynamoDBError, ValidationError } from "./errors.ts";
 import { show } from "./wire/_show.ts";
-import type { OperationMetrics, Progress, TotalMetrics, TracerLike } from "./metrics.ts";
+import {
+  liveCounters,
+  type OperationMetrics,
+  type Progress,
+  type TotalMetrics,
+  type TracerLike,
+} from "./metrics.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import { DEFAULT_TABLE_WAIT_MS, waitForTable } from "./table_waits.ts";
@@ -451,7 +457,12 @@ export class DynamoDBClient {
         {
           signal: options.signal,
           onProgress: (done, failed) =>
-            callHook(options.onProgress, { done, failed, total: ops.length }),
+            callHook(options.onProgress, {
+              done,
+              failed,
+              total: ops.length,
+              ...liveCounters(metrics),
+            }),
         },
       );
       for (const op of ops) scheduler.add(op);

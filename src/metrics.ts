@@ -68,6 +68,29 @@ export interface Progress {
    * a `BatchWriter`, the operations received so far (it cannot know how many will come).
    */
   total?: number;
+  /** Requests sent so far, retries included. */
+  requests?: number;
+  /** Requests so far that were repeats (retried failures, re-sends of unprocessed entries). */
+  retries?: number;
+  /** Throttles seen so far. */
+  throttles?: number;
+  /** Read capacity consumed so far. */
+  consumedRcu?: number;
+  /** Write capacity consumed so far. */
+  consumedWcu?: number;
+}
+
+/** The running counters of an operation's metrics, for a progress report. */
+export function liveCounters(
+  m: OperationMetrics,
+): Pick<Progress, "requests" | "retries" | "throttles" | "consumedRcu" | "consumedWcu"> {
+  return {
+    requests: m.requests,
+    retries: m.retries,
+    throttles: m.throttles,
+    consumedRcu: m.consumedRcu,
+    consumedWcu: m.consumedWcu,
+  };
 }
 
 /** A span as created by an OpenTelemetry-compatible tracer (only what dynobatch uses). */

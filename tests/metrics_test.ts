@@ -133,12 +133,22 @@ for (const [label, make] of backends) {
     const items = Array.from({ length: 110 }, (_, i) => ({ pk: `p${i}` }));
     await client.batchWrite(table, items, [], { onProgress: (p) => writes.push({ ...p }) });
     assert.equal(writes.length, 5);
-    assert.deepEqual(writes.at(-1), { done: 110, failed: 0, total: 110 });
+    const last = writes.at(-1)!;
+    assert.deepEqual({ done: last.done, failed: last.failed, total: last.total }, {
+      done: 110,
+      failed: 0,
+      total: 110,
+    });
+    // Live counters ride along: five requests of 25, 25, 25, 25 and 10.
+    assert.equal(last.requests, 5);
+    assert.equal(last.retries, 0);
     assert.ok(writes.every((p, i) => i === 0 || p.done > writes[i - 1].done));
 
     const reads: Progress[] = [];
     await client.batchGet(table, items, { onProgress: (p) => reads.push({ ...p }) });
-    assert.deepEqual(reads.at(-1), { done: 110, failed: 0, total: 110 });
+    const lastRead = reads.at(-1)!;
+    assert.deepEqual([lastRead.done, lastRead.failed, lastRead.total], [110, 0, 110]);
+    assert.equal(lastRead.requests, 2);
     assert.equal(reads.length, 2);
 
     const streamed: Progress[] = [];
@@ -146,7 +156,9 @@ for (const [label, make] of backends) {
       await using batch = client.batchWriter(table, { onProgress: (p) => streamed.push({ ...p }) });
       for (let i = 0; i < 75; i++) await batch.put({ pk: `s${i}` });
     }
-    assert.deepEqual(streamed.at(-1), { done: 75, failed: 0, total: 75 });
+    const lastStreamed = streamed.at(-1)!;
+    assert.deepEqual([lastStreamed.done, lastStreamed.failed, lastStreamed.total], [75, 0, 75]);
+    assert.equal(lastStreamed.requests, 3);
   });
 }
 

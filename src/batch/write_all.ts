@@ -6,7 +6,7 @@
  */
 
 import { BatchWriteError } from "../errors.ts";
-import type { OperationMetrics, Progress } from "../metrics.ts";
+import { liveCounters, type OperationMetrics, type Progress } from "../metrics.ts";
 import { callHook, type Engine } from "./engine.ts";
 import type { ResolvedKeySchema } from "./keys.ts";
 import { raceSignal } from "./schema_cache.ts";
@@ -51,7 +51,12 @@ export async function writeAll(
   const scheduler: WriteScheduler = new WriteScheduler(engine, table, metrics, {
     signal,
     onProgress: (done, failed) =>
-      callHook(options.onProgress, { done, failed, total: unique.length }),
+      callHook(options.onProgress, {
+        done,
+        failed,
+        total: unique.length,
+        ...liveCounters(metrics),
+      }),
   });
   scheduler.setSchema(schema);
   for (const op of unique) scheduler.add(op);

@@ -5,7 +5,7 @@
  */
 
 import { BatchWriteError, ValidationError } from "../errors.ts";
-import { newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
+import { liveCounters, newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
 import type { Item, Key, KeySchema } from "../wire/types.ts";
 import { callHook, Engine } from "./engine.ts";
 import { resolveKeySchema } from "./keys.ts";
@@ -136,6 +136,7 @@ export class BatchWriter implements AsyncDisposable {
   #roomWaiters: (() => void)[] = [];
   #received = 0;
   #firstIndex = 0;
+  #before = { requests: 0, retries: 0, throttles: 0, consumedRcu: 0, consumedWcu: 0 };
   #closing: Promise<void> | undefined;
   #windowStart = -1;
   #open: OpenWriter;
@@ -180,7 +181,12 @@ export class BatchWriter implements AsyncDisposable {
       signal: options.signal,
       onChange: () => this.#changed(),
       onProgress: (done, failed) =>
-        callHook(options.onProgress, { done, failed, total: this.#received }),
+        callHook(options.onProgress, {
+          done,
+          failed,
+          total: this.#received,
+          ...this.#counters(),
+        }),
       onConfirmed: options.onConfirmed &&
         ((ops) => callHook(options.onConfirmed, ops.map((op) => op.index))),
     });
@@ -253,6 +259,19 @@ export class BatchWriter implements AsyncDisposable {
     return this.close();
   }
 
+  /** Counters over every window (flush) so far, for progress. */
+  #counters() {
+    const now = liveCounters(this.#scheduler.metrics);
+    const before = this.#before;
+    return {
+      requests: before.requests + now.requests!,
+      retries: before.retries + now.retries!,
+      throttles: before.throttles + now.throttles!,
+      consumedRcu: before.consumedRcu + now.consumedRcu!,
+      consumedWcu: before.consumedWcu + now.consumedWcu!,
+    };
+  }
+
   #position(): number {
     return this.#firstIndex + this.#received;
   }
@@ -284,6 +303,7 @@ export class BatchWriter implements AsyncDisposable {
     const metrics = scheduler.metrics;
     metrics.operation = operation;
     metrics.durationMs = this.#engine.now() - this.#windowStart;
+    this.#before = this.#counters();
     scheduler.metrics = newMetrics("flush", this.table);
     this.#windowStart = -1;
     this.#engine.recordFinished(metrics, this.#options.onMetrics);

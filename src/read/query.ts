@@ -8,7 +8,7 @@
 import { callHook } from "../batch/engine.ts";
 import { checkTableName } from "../batch/table_name.ts";
 import { DynamoDBError, ValidationError } from "../errors.ts";
-import { newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
+import { liveCounters, newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
 import { unmarshall } from "../wire/marshall.ts";
 import type { AttributeMap, AttributeValue, Item } from "../wire/types.ts";
 import {
@@ -269,7 +269,7 @@ async function* read<T extends object>(
           unmarshall(wire, unmarshallOptions) as T
         );
         done += page.count;
-        callHook(options.onProgress, { done, failed: 0 });
+        callHook(options.onProgress, { done, failed: 0, ...liveCounters(metrics) });
         yield { items, count: page.count, cursor: page.cursor };
       }
     } catch (err) {
