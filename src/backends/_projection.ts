@@ -7,7 +7,7 @@
  */
 
 import type { AttributeMap, AttributeValue } from "../wire/types.ts";
-import { validationError } from "./_validate.ts";
+import { getOwn, setOwn, validationError } from "./_validate.ts";
 
 /** One step of a document path: an attribute name or a list index. */
 export type PathElement = string | number;
@@ -123,7 +123,7 @@ export function parseProjection(
     if (placeholder) {
       pos += placeholder[0].length;
       const key = placeholder[0];
-      if (!names || !(key in names)) {
+      if (!names || !Object.hasOwn(names, key)) {
         undefinedName ??= key;
         return key;
       }
@@ -210,7 +210,7 @@ function resolve(path: readonly PathElement[], item: AttributeMap): AttributeVal
     if (current === undefined) return undefined;
     if (typeof piece === "number") {
       current = "L" in current ? (current.L as AttributeValue[])[piece] : undefined;
-    } else current = "M" in current ? (current.M as AttributeMap)[piece] : undefined;
+    } else current = "M" in current ? getOwn(current.M as AttributeMap, piece) : undefined;
   }
   return current;
 }
@@ -239,7 +239,7 @@ export function applyProjection(item: AttributeMap, paths: readonly PathElement[
         container = container.L[piece];
       } else {
         container.M ??= {};
-        container.M[piece] = last ? found : (container.M[piece] ?? {});
+        setOwn(container.M, piece, last ? found : (getOwn(container.M, piece) ?? {}));
         container = container.M[piece];
       }
     }

@@ -17,6 +17,7 @@ import {
   base64Bytes,
   cloneJson,
   Constraints,
+  getOwn,
   inUseError,
   isObject,
   normalizeMap,
@@ -27,6 +28,7 @@ import {
   optionalMap,
   optionalString,
   serializationError,
+  setOwn,
   validationError,
   valueStr,
 } from "./_validate.ts";
@@ -154,13 +156,13 @@ export function keyParts(record: TableRecord): KeyPart[] {
  * as strings gives the table's scan order.
  */
 export function keyString(parts: readonly KeyPart[], item: AttributeMap): string {
-  const values = parts.map((p) => (item[p.name] as Record<string, string>)[p.type]);
+  const values = parts.map((p) => (getOwn(item, p.name) as Record<string, string>)[p.type]);
   return JSON.stringify(values);
 }
 
 function keyOf(parts: readonly KeyPart[], item: AttributeMap): AttributeMap {
   const key: AttributeMap = {};
-  for (const p of parts) key[p.name] = { ...item[p.name] } as AttributeValue;
+  for (const p of parts) setOwn(key, p.name, { ...getOwn(item, p.name) } as AttributeValue);
   return key;
 }
 
@@ -201,8 +203,8 @@ function checkKeySize(value: AttributeValue, part: KeyPart, isHash: boolean): vo
 export function validateKey(key: AttributeMap, parts: readonly KeyPart[]): void {
   if (Object.keys(key).length !== parts.length) throw validationError(KEY_MISMATCH);
   parts.forEach((part, i) => {
-    const value = key[part.name];
-    if (!value || !(part.type in value)) throw validationError(KEY_MISMATCH);
+    const value = getOwn(key, part.name);
+    if (!value || !Object.hasOwn(value, part.type)) throw validationError(KEY_MISMATCH);
     const empty = emptyKeyValue(value, part.type);
     if (empty) {
       throw validationError(
@@ -225,7 +227,7 @@ export function validateItemKey(
   batch = false,
 ): void {
   parts.forEach((part, i) => {
-    const value = item[part.name];
+    const value = getOwn(item, part.name);
     if (!value) {
       throw validationError(
         batch
@@ -233,7 +235,7 @@ export function validateItemKey(
           : `One or more parameter values were invalid: Missing the key ${part.name} in the item`,
       );
     }
-    if (!(part.type in value)) {
+    if (!Object.hasOwn(value, part.type)) {
       throw validationError(
         batch
           ? KEY_MISMATCH
@@ -370,17 +372,10 @@ function checkReturnValues(value: unknown): void {
   }
 }
 
-async function requireTable(
-  txn: StoreTransaction,
-  name: string,
-  detailed = false,
-): Promise<TableRecord> {
+/** The table's record; a `ResourceNotFoundException` naming the table when it does not exist. */
+async function requireTable(txn: StoreTransaction, name: string): Promise<TableRecord> {
   const record = await txn.getTable(name);
-  if (!record) {
-    throw notFoundError(
-      detailed ? `Requested resource not found: Table: ${name} not found` : undefined,
-    );
-  }
+  if (!record) throw notFoundError(`Requested resource not found: Table: ${name} not found`);
   return record;
 }
 
@@ -669,7 +664,7 @@ export class TableEngine {
   #deleteTable(input: Record<string, unknown>): Promise<Output> {
     const name = tableOperationName(input);
     return this.#store.transaction("readwrite", async (txn) => {
-      const record = await requireTable(txn, name, true);
+      const record = await requireTable(txn, name);
       const description = await describe(txn, record, "DELETING");
       await txn.deleteTable(name);
       return { TableDescription: description };
@@ -679,7 +674,7 @@ export class TableEngine {
   #describeTable(input: Record<string, unknown>): Promise<Output> {
     const name = tableOperationName(input);
     return this.#store.transaction("readonly", async (txn) => {
-      const record = await requireTable(txn, name, true);
+      const record = await requireTable(txn, name);
       return { Table: await describe(txn, record, "ACTIVE") };
     });
   }
@@ -918,7 +913,7 @@ export class TableEngine {
           }
         }
         found.sort((a, b) => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        responses[entry.table] = found.map((f) => f.item);
+        setOwn(responses, entry.table, found.map((f) => f.item));
         if (leftover.length) {
           const rest: Output = { Keys: leftover };
           for (
@@ -931,7 +926,7 @@ export class TableEngine {
           ) {
             if (entry.raw[field] !== undefined) rest[field] = cloneJson(entry.raw[field]);
           }
-          unprocessed[entry.table] = rest;
+          setOwn(unprocessed, entry.table, rest);
         }
         const capacity = consumed(mode, entry.table, units);
         if (capacity) capacities.push(capacity);
@@ -1047,7 +1042,8 @@ export class TableEngine {
       }
       for (const [i, element] of elements.entries()) {
         if (dropped[i]) {
-          (unprocessed[element.table] ??= []).push(cloneJson(element.raw));
+          if (!Object.hasOwn(unprocessed, element.table)) setOwn(unprocessed, element.table, []);
+          unprocessed[element.table].push(cloneJson(element.raw));
           continue;
         }
         const old = olds[i];

@@ -18,7 +18,7 @@ import {
   type TableRecord,
   type TableStore,
 } from "./_table_engine.ts";
-import { cloneMap } from "./_validate.ts";
+import { cloneMap, setOwn } from "./_validate.ts";
 
 export type { FaultOptions } from "./_faults.ts";
 
@@ -250,7 +250,9 @@ export class MemoryBackend implements Backend {
    */
   tables(): Record<string, AttributeMap[]> {
     const snapshot: Record<string, AttributeMap[]> = {};
-    for (const name of [...this.#store.tables.keys()].sort()) snapshot[name] = this.table(name);
+    for (const name of [...this.#store.tables.keys()].sort()) {
+      setOwn(snapshot, name, this.table(name));
+    }
     return snapshot;
   }
 
