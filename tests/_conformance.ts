@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { Backend } from "../src/backends/backend.ts";
 import { DynamoDBError } from "../src/errors.ts";
-import { mulberry32 } from "../src/backends/_faults.ts";
+import { mulberry32 } from "../src/emulator/faults.ts";
 
 /** A backend under test. */
 export interface BackendFixture {
