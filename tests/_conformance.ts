@@ -1404,8 +1404,12 @@ export const conformanceCases: ConformanceCase[] = [...operationCases, ...reject
  * Registers one `Deno.test` per case; each runs against a fresh fixture from every factory and
  * asserts that all backends observed the same.
  */
-export function defineConformanceTests(prefix: string, factories: BackendFactory[]): void {
-  conformanceCases.forEach((c, index) => {
+export function defineConformanceTests(
+  prefix: string,
+  factories: BackendFactory[],
+  cases: ConformanceCase[] = conformanceCases,
+): void {
+  cases.forEach((c, index) => {
     Deno.test(`${prefix}: ${c.name}`, async () => {
       const caseId = `c${index}`;
       const fixtures = await Promise.all(factories.map((f) => f(caseId)));

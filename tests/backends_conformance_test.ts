@@ -13,9 +13,11 @@ import { startDynalite } from "./_dynalite.ts";
 import {
   type BackendFactory,
   type BackendFixture,
+  conformanceCases,
   defineConformanceTests,
   runRandomSequence,
 } from "./_conformance.ts";
+import { readCases, readRejectionCases } from "./_conformance_reads.ts";
 
 const server = await startDynalite();
 // Stops the server even when a filter skips the last test.
@@ -43,7 +45,11 @@ const indexedDB: BackendFactory = (caseId) => {
 
 const http: BackendFactory = () => ({ name: "dynalite", kind: "dynalite", backend: dynalite });
 
-defineConformanceTests("conformance", [memory, indexedDB, http]);
+defineConformanceTests("conformance", [memory, indexedDB, http], [
+  ...conformanceCases,
+  ...readCases,
+  ...readRejectionCases,
+]);
 
 Deno.test("conformance: a seeded random sequence of 1,200 operations agrees on all backends", async () => {
   const fixtures: BackendFixture[] = [

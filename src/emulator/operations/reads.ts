@@ -184,7 +184,7 @@ async function readPage(
   let bytes = 0;
   let last: AttributeMap | undefined;
   let full = false;
-  const bounds = { ...range };
+  const bounds: Omit<RangeRead, "limit"> = { ...range, index: src.index?.IndexName };
   while (!full) {
     const want = limit === undefined ? BATCH : Math.min(BATCH, limit - scanned);
     const page = await txn.readRange(src.record.TableName, { ...bounds, limit: want });
@@ -242,8 +242,9 @@ const SWAPPED: Record<string, Comparator> = {
 
 /** Turns a parsed KeyConditionExpression into conditions per attribute, with DynamoDB's checks. */
 function keyConditions(condition: Condition): Map<string, KeyCondition> {
+  // These come after parsing, and DynamoDB words them without an "Invalid ...:" head.
   const invalid = (message: string): never => {
-    throw validationError(`Invalid KeyConditionExpression: ${message}`);
+    throw validationError(message);
   };
   const conditions = new Map<string, KeyCondition>();
   const add = (operands: Operand[], op: KeyCondition["op"], firstMustBeKey: string) => {
@@ -254,9 +255,7 @@ function keyConditions(condition: Condition): Map<string, KeyCondition> {
     }
     const paths = operands.filter((o) => o.kind === "path");
     if (operands.some((o) => o.kind === "size")) {
-      throw validationError(
-        "Invalid KeyConditionExpression: KeyConditionExpressions cannot contain nested operations",
-      );
+      invalid("KeyConditionExpressions cannot contain nested operations");
     }
     if (paths.length > 1) {
       invalid(
@@ -268,15 +267,11 @@ function keyConditions(condition: Condition): Map<string, KeyCondition> {
     }
     const path = (paths[0] as { path: (string | number)[] }).path;
     if (path.length > 1) {
-      throw validationError(
-        "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested attributes",
-      );
+      invalid("KeyConditionExpressions cannot have conditions on nested attributes");
     }
     const name = path[0] as string;
     if (conditions.has(name)) {
-      throw validationError(
-        "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key",
-      );
+      invalid("KeyConditionExpressions must only contain one condition per key");
     }
     if (operands[0].kind !== "path") op = SWAPPED[op];
     const values = operands.filter((o) => o.kind === "value").map((o) =>
