@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { mulberry32 } from "../src/emulator/faults.ts";
 import {
   call,
   canon,
@@ -272,6 +273,43 @@ export const readCases: ConformanceCase[] = [
         consistent: consistent.ConsumedCapacity,
         none,
       };
+    },
+  },
+  {
+    name: "Query and Scan read past a store's batches, forward and backward, table and index",
+    async run(ctx) {
+      const name = ctx.table("long");
+      await createIndexedTable(ctx, name, [["pk", "S"], ["sk", "N"]], [
+        { name: "byG", keys: [["g", "S"], ["sk", "N"]] },
+      ]);
+      for (let start = 0; start < 250; start += 25) {
+        await ok(ctx.backend, "BatchWriteItem", {
+          RequestItems: {
+            [name]: Array.from({ length: 25 }, (_, k) => ({
+              PutRequest: { Item: { pk: S("p"), sk: N(start + k), g: S("g") } },
+            })),
+          },
+        });
+      }
+      const observed: unknown[] = [];
+      for (const index of [{}, { IndexName: "byG" }]) {
+        for (const forward of [true, false]) {
+          const out = await ok(ctx.backend, "Query", {
+            TableName: name,
+            ...index,
+            KeyConditionExpression: index.IndexName ? "g = :p" : "pk = :p",
+            ExpressionAttributeValues: { ":p": S(index.IndexName ? "g" : "p") },
+            ScanIndexForward: forward,
+          });
+          const got = sks(out.Items as unknown[]).map(Number);
+          const expected = Array.from({ length: 250 }, (_, i) => forward ? i : 249 - i);
+          assert.deepEqual(got, expected, `${ctx.kind} ${index.IndexName ?? "table"} ${forward}`);
+          observed.push([out.Count, out.ScannedCount, out.LastEvaluatedKey]);
+        }
+      }
+      const scanned = await ok(ctx.backend, "Scan", { TableName: name, IndexName: "byG" });
+      assert.equal(scanned.Count, 250);
+      return observed;
     },
   },
   {
@@ -900,3 +938,410 @@ export const readRejectionCases: ConformanceCase[] = readRejections.map((r) => (
     return { code, message: r.dynaliteMessage ? "(may differ)" : message };
   },
 }));
+
+// ---------------------------------------------------------------------------------------------
+// A seeded differential run of writes and reads
+
+/** One step of the read sequence: a request, or a paginated read compared page by page. */
+interface ReadStep {
+  operation: string;
+  input: Json;
+  /** `pages`: read every page, compare them in order; `set`: compare the union as a set. */
+  view: "plain" | "pages" | "set";
+}
+
+/** Options of {@linkcode runReadSequence}. */
+export interface ReadSequenceOptions {
+  /** The PRNG seed. */
+  seed: number;
+  /** How many operations. */
+  count: number;
+}
+
+function readSteps(seed: number, count: number, t: { a: string; b: string }): ReadStep[] {
+  const random = mulberry32(seed);
+  const int = (n: number) => Math.floor(random() * n);
+  const pick = <T>(list: readonly T[]): T => list[int(list.length)];
+  const chance = (p: number) => random() < p;
+
+  // Table a: pk S (6 values), sk N (numbers spelled several ways); index byG: g S, r N (unique
+  // per item, so index order is defined). Only ASCII: capacity compares exactly.
+  const PKS = ["user#1", "user#2", "USER#3", "u", "a b", "z".repeat(20)];
+  const SK_VALUES = [
+    -50,
+    -7.5,
+    -7,
+    -1.5,
+    -1,
+    -0.25,
+    -0.2,
+    0,
+    0.5,
+    1,
+    1.05,
+    2,
+    10,
+    10.5,
+    99,
+    100,
+    1e6,
+  ];
+  const spell = (v: number) =>
+    pick([String(v), `${v}.0`, `${v}e0`, v === 0 ? "-0" : String(v), `${v * 10}e-1`]);
+  // Table b: pk B (4 values), sk S (bytes order differs from UTF-16 only beyond the BMP, so
+  // none of those); index byT: t N, u B (unique per item).
+  const BIN_PKS = [[1], [1, 2], [200], [0, 0]];
+  const SK_STRINGS = ["a", "ab", "abc", "b", "B", "é", "日本", "a#1", "a#10", "a#2", "zz", "0"];
+  const b64 = (bytes: number[]) => btoa(String.fromCharCode(...bytes));
+
+  const keyA = (i: number) => ({
+    pk: S(PKS[i % PKS.length]),
+    sk: N(spell(SK_VALUES[Math.floor(i / PKS.length) % SK_VALUES.length])),
+  });
+  const keyB = (i: number) => ({
+    pk: B(BIN_PKS[i % BIN_PKS.length]),
+    sk: S(SK_STRINGS[Math.floor(i / BIN_PKS.length) % SK_STRINGS.length]),
+  });
+  const spaceA = PKS.length * SK_VALUES.length;
+  const spaceB = BIN_PKS.length * SK_STRINGS.length;
+
+  const attrs = (item: Json) => {
+    if (chance(0.7)) item.n = N(int(20) - 5);
+    if (chance(0.6)) item.s = S(pick(["apple", "apricot", "banana", "cherry", "b", ""]));
+    if (chance(0.5)) item.tags = { SS: [...new Set([pick(["x", "y"]), pick(["y", "z", "w"])])] };
+    if (chance(0.4)) item.list = { L: Array.from({ length: int(4) }, (_, k) => N(k)) };
+    if (chance(0.4)) item.m = { M: { k: N(int(5)), flag: { BOOL: chance(0.5) } } };
+    if (chance(0.2)) item.nothing = { NULL: true };
+    if (chance(0.05)) item.pad = S("p".repeat(500 + int(400)));
+    return item;
+  };
+  const itemA = (i: number): Json => {
+    const item = attrs(keyA(i));
+    if (chance(0.8)) item.g = S(pick(["g0", "g1", "g2"]));
+    if (chance(0.85)) item.r = N(i);
+    return item;
+  };
+  const itemB = (i: number): Json => {
+    const item = attrs(keyB(i));
+    if (chance(0.8)) item.t = N(int(3));
+    if (chance(0.85)) item.u = B([i & 0xff, (i * 7) & 0xff]);
+    return item;
+  };
+
+  // Filters on non-key attributes, each with exactly the values it uses.
+  const filter = (): Json => {
+    const options: (() => Json)[] = [
+      () => ({ FilterExpression: "n > :v", ExpressionAttributeValues: { ":v": N(int(10)) } }),
+      () => ({ FilterExpression: "n <> :v", ExpressionAttributeValues: { ":v": N(int(5)) } }),
+      () => ({
+        FilterExpression: "n BETWEEN :a AND :b",
+        ExpressionAttributeValues: { ":a": N(-2), ":b": N(int(10)) },
+      }),
+      () => ({
+        FilterExpression: "attribute_exists(tags) AND NOT contains(tags, :t)",
+        ExpressionAttributeValues: { ":t": S("y") },
+      }),
+      () => ({
+        FilterExpression: "begins_with(s, :p) OR s = :e",
+        ExpressionAttributeValues: { ":p": S("ap"), ":e": S("") },
+      }),
+      () => ({
+        FilterExpression: "s IN (:a, :b, :c)",
+        ExpressionAttributeValues: { ":a": S("b"), ":b": S("cherry"), ":c": S("zzz") },
+      }),
+      () => ({
+        FilterExpression: "size(#l) >= :n OR attribute_not_exists(#l)",
+        ExpressionAttributeNames: { "#l": "list" },
+        ExpressionAttributeValues: { ":n": N(2) },
+      }),
+      () => ({
+        FilterExpression: "m.k <> :v AND m.flag = :f",
+        ExpressionAttributeValues: { ":v": N(1), ":f": { BOOL: true } },
+      }),
+      () => ({
+        FilterExpression: "attribute_type(nothing, :t) OR #l[1] = :one",
+        ExpressionAttributeNames: { "#l": "list" },
+        ExpressionAttributeValues: { ":t": S("NULL"), ":one": N(1) },
+      }),
+      () => ({
+        FilterExpression: "(n < :a OR n > :b) AND size(tags) = :two",
+        ExpressionAttributeValues: { ":a": N(0), ":b": N(8), ":two": N(2) },
+      }),
+    ];
+    return pick(options)();
+  };
+  const projection = (): Json =>
+    pick([
+      {},
+      {},
+      { ProjectionExpression: "pk, sk, n, #l[0]", ExpressionAttributeNames: { "#l": "list" } },
+      { ProjectionExpression: "m.flag, s, tags" },
+    ]);
+  const merge = (...parts: Json[]): Json => {
+    const out: Json = {};
+    for (const part of parts) {
+      for (const [k, v] of Object.entries(part)) {
+        out[k] = k.startsWith("Expression") ? { ...(out[k] as Json), ...(v as Json) } : v;
+      }
+    }
+    return out;
+  };
+  const limit = (): Json => (chance(0.7) ? { Limit: 1 + int(8) } : {});
+
+  /** A sort key condition of each kind, on attribute `name` with values from `value`. */
+  const sortCondition = (name: string, value: () => Json, prefix?: () => Json): Json => {
+    const kinds = ["=", "<", "<=", ">", ">=", "BETWEEN", ...(prefix ? ["begins_with"] : [])];
+    const kind = pick(kinds);
+    if (kind === "BETWEEN") {
+      const [x, y] = [value(), value()];
+      return { text: `${name} BETWEEN :lo AND :hi`, values: { ":lo": x, ":hi": y }, between: true };
+    }
+    if (kind === "begins_with") {
+      return { text: `begins_with(${name}, :x)`, values: { ":x": prefix!() } };
+    }
+    return { text: `${name} ${kind} :x`, values: { ":x": value() } };
+  };
+
+  const steps: ReadStep[] = [];
+  while (steps.length < count) {
+    const roll = random();
+    const onA = chance(0.55);
+    const table = onA ? t.a : t.b;
+    const space = onA ? spaceA : spaceB;
+    const item = onA ? itemA : itemB;
+    const key = onA ? keyA : keyB;
+    if (roll < 0.22) {
+      const i = int(space);
+      const put = item(i);
+      // A few writes give an index key the wrong type: rejected everywhere.
+      if (chance(0.03)) put[onA ? "g" : "t"] = onA ? N(1) : S("1");
+      steps.push({ operation: "PutItem", input: { TableName: table, Item: put }, view: "plain" });
+    } else if (roll < 0.3) {
+      steps.push({
+        operation: "DeleteItem",
+        input: { TableName: table, Key: key(int(space)), ReturnValues: "ALL_OLD" },
+        view: "plain",
+      });
+    } else if (roll < 0.36) {
+      const indexes = [...new Set(Array.from({ length: 1 + int(12) }, () => int(space)))];
+      steps.push({
+        operation: "BatchWriteItem",
+        input: {
+          RequestItems: {
+            [table]: indexes.map((i) =>
+              chance(0.7) ? { PutRequest: { Item: item(i) } } : { DeleteRequest: { Key: key(i) } }
+            ),
+          },
+        },
+        view: "plain",
+      });
+    } else if (roll < 0.6) {
+      // A table Query: one partition, a sort key condition of any kind, any direction.
+      const hash = onA ? S(pick(PKS)) : B(pick(BIN_PKS));
+      const condition = chance(0.85)
+        ? sortCondition(
+          "sk",
+          onA ? () => N(spell(pick(SK_VALUES))) : () => S(pick(SK_STRINGS)),
+          onA ? undefined : () => S(pick(["a", "ab", "a#", "é", "日", "z"])),
+        )
+        : undefined;
+      let values: Json = { ":p": hash, ...(condition?.values as Json ?? {}) };
+      if (condition?.between) {
+        // BETWEEN needs its bounds in order: swap them by the backends' own rule is not
+        // known here, so order them by a Query-independent comparison.
+        const lo = values[":lo"] as Json;
+        const hi = values[":hi"] as Json;
+        const order = onA ? Number(lo.N) - Number(hi.N) : compareBytes(
+          new TextEncoder().encode(lo.S as string),
+          new TextEncoder().encode(hi.S as string),
+        );
+        if (order > 0) values = { ...values, ":lo": hi, ":hi": lo };
+      }
+      const base: Json = {
+        TableName: table,
+        KeyConditionExpression: condition ? `pk = :p AND ${condition.text}` : "pk = :p",
+        ExpressionAttributeValues: values,
+        ScanIndexForward: chance(0.5),
+        ...(onA && chance(0.3)
+          ? { ReturnConsumedCapacity: "TOTAL", ConsistentRead: chance(0.5) }
+          : {}),
+        ...(chance(0.1) ? { Select: "COUNT" } : {}),
+      };
+      const extra = base.Select ? {} : projection();
+      steps.push({
+        operation: "Query",
+        input: merge(base, limit(), chance(0.4) ? filter() : {}, extra),
+        view: "pages",
+      });
+    } else if (roll < 0.74) {
+      // An index Query: one index partition, a condition on its sort key.
+      const input: Json = onA
+        ? merge(
+          {
+            TableName: table,
+            IndexName: "byG",
+            KeyConditionExpression: "g = :g",
+            ExpressionAttributeValues: { ":g": S(pick(["g0", "g1", "g2"])) },
+          },
+          chance(0.6)
+            ? (() => {
+              const c = sortCondition("r", () => N(int(spaceA)));
+              const v = c.values as Json;
+              if (c.between && Number((v[":lo"] as Json).N) > Number((v[":hi"] as Json).N)) {
+                [v[":lo"], v[":hi"]] = [v[":hi"], v[":lo"]];
+              }
+              return {
+                KeyConditionExpression: `g = :g AND ${c.text}`,
+                ExpressionAttributeValues: v,
+              };
+            })()
+            : {},
+        )
+        : merge(
+          {
+            TableName: table,
+            IndexName: "byT",
+            KeyConditionExpression: "t = :t",
+            ExpressionAttributeValues: { ":t": N(int(3)) },
+          },
+          chance(0.5)
+            ? {
+              KeyConditionExpression: "t = :t AND begins_with(u, :u)",
+              ExpressionAttributeValues: { ":u": B([int(8)]) },
+            }
+            : {},
+        );
+      steps.push({
+        operation: "Query",
+        input: merge(
+          input,
+          { ScanIndexForward: chance(0.5) },
+          limit(),
+          chance(0.3) ? filter() : {},
+        ),
+        view: "pages",
+      });
+    } else if (roll < 0.9) {
+      // A Scan: whole table or index, filtered or not, paginated, perhaps in segments.
+      const segments = chance(0.3) ? 2 + int(3) : 0;
+      const index = chance(0.25) ? { IndexName: onA ? "byG" : "byT" } : {};
+      const input = merge({ TableName: table }, index, limit(), chance(0.6) ? filter() : {});
+      steps.push({
+        operation: "Scan",
+        input: { ...input, ...(segments ? { TotalSegments: segments } : {}) },
+        view: "set",
+      });
+    } else {
+      steps.push({
+        operation: "GetItem",
+        input: { TableName: table, Key: key(int(space)), ...projection() },
+        view: "plain",
+      });
+    }
+  }
+  return steps;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Reads every page (of every segment); returns what the step's view compares. */
+async function observe(backend: CaseContext["backend"], step: ReadStep): Promise<unknown> {
+  if (step.view === "plain") {
+    const outcome = await call(backend, step.operation, step.input);
+    return canon(outcome);
+  }
+  const total = step.input.TotalSegments as number | undefined;
+  const segments = total ?? 1;
+  const pages: unknown[] = [];
+  const union: unknown[] = [];
+  let counted = 0;
+  let scanned = 0;
+  for (let segment = 0; segment < segments; segment++) {
+    let start: Json | undefined;
+    for (let page = 0;; page++) {
+      assert.ok(page < 1000, "a read never ended");
+      const outcome = await call(backend, step.operation, {
+        ...step.input,
+        ...(total ? { Segment: segment } : {}),
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      });
+      if ("error" in outcome) return outcome;
+      const out = outcome.ok;
+      const items = (out.Items as unknown[] | undefined) ?? [];
+      const limit = step.input.Limit as number | undefined;
+      if (limit !== undefined) {
+        assert.ok((out.ScannedCount as number) <= limit, "a page exceeds its Limit");
+      }
+      assert.equal(out.Count, step.input.Select === "COUNT" ? out.Count : items.length);
+      counted += out.Count as number;
+      scanned += out.ScannedCount as number;
+      pages.push(canon(out));
+      union.push(...items);
+      start = out.LastEvaluatedKey as Json | undefined;
+      if (!start) break;
+    }
+  }
+  // Scan order is the hash order of each server: only the set of items is defined.
+  if (step.view === "set") return { items: sortedCanon(union), counted, scanned };
+  return pages;
+}
+
+/**
+ * Replays one seeded sequence of writes and reads on all backends in lockstep: every read is
+ * paginated to its end and compared page by page where DynamoDB defines the order (Query), as
+ * a set where it does not (Scan).
+ */
+export async function runReadSequence(
+  fixtures: { name: string; kind: CaseContext["kind"]; backend: CaseContext["backend"] }[],
+  prefix: string,
+  options: ReadSequenceOptions,
+): Promise<{ operations: number; reads: number; items: number }> {
+  const t = { a: `${prefix}_ra`, b: `${prefix}_rb` };
+  await Promise.all(fixtures.map(async (f) => {
+    const ctx: CaseContext = { backend: f.backend, kind: f.kind, table: (base) => base };
+    await createIndexedTable(ctx, t.a, [["pk", "S"], ["sk", "N"]], [
+      { name: "byG", keys: [["g", "S"], ["r", "N"]] },
+    ]);
+    await createIndexedTable(ctx, t.b, [["pk", "B"], ["sk", "S"]], [
+      {
+        name: "byT",
+        keys: [["t", "N"], ["u", "B"]],
+        projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["n", "tags"] },
+      },
+    ]);
+  }));
+  const steps = readSteps(options.seed, options.count, t);
+  let reads = 0;
+  let nonEmpty = 0;
+  for (const [i, step] of steps.entries()) {
+    const views = await Promise.all(fixtures.map((f) => observe(f.backend, step)));
+    for (let j = 1; j < fixtures.length; j++) {
+      assert.deepEqual(
+        views[j],
+        views[0],
+        `step #${i} ${step.operation} differs between ${fixtures[0].name} and ${
+          fixtures[j].name
+        }\ninput: ${JSON.stringify(step.input)}`,
+      );
+    }
+    if (step.view !== "plain") {
+      reads++;
+      if (JSON.stringify(views[0]).includes('"Items":[{')) nonEmpty++;
+    }
+  }
+  assert.ok(nonEmpty > reads / 3, `only ${nonEmpty} of ${reads} reads found items`);
+  const contents = await Promise.all(
+    fixtures.map(async (f) =>
+      sortedCanon(
+        (await allPages({ backend: f.backend, kind: f.kind, table: (b) => b }, "Scan", {
+          TableName: t.a,
+        })).pages.flat(),
+      )
+    ),
+  );
+  for (let j = 1; j < fixtures.length; j++) assert.deepEqual(contents[j], contents[0]);
+  return { operations: steps.length, reads, items: contents[0].length };
+}
