@@ -992,7 +992,6 @@ function readSteps(seed: number, count: number, t: { a: string; b: string }): Re
   // none of those); index byT: t N, u B (unique per item).
   const BIN_PKS = [[1], [1, 2], [200], [0, 0]];
   const SK_STRINGS = ["a", "ab", "abc", "b", "B", "é", "日本", "a#1", "a#10", "a#2", "zz", "0"];
-  const b64 = (bytes: number[]) => btoa(String.fromCharCode(...bytes));
 
   const keyA = (i: number) => ({
     pk: S(PKS[i % PKS.length]),
