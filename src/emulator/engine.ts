@@ -44,7 +44,7 @@ const OPERATIONS: Record<string, Operation> = {
 };
 
 /** The operations the embedded backends implement. */
-export const SUPPORTED_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);
+export const SUPPORTED_OPERATIONS: readonly string[] = /* @__PURE__ */ Object.keys(OPERATIONS);
 
 /**
  * Executes DynamoDB operations against a {@linkcode TableStore}, with DynamoDB's validation,

@@ -42,7 +42,7 @@ export function findIndex(record: TableRecord, name: string): IndexRecord | unde
 // ---------------------------------------------------------------------------------------------
 // Ordered encodings
 
-const textEncoder = new TextEncoder();
+const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 /** Bytes as characters 1..256, then a 0 terminator: byte order, shorter prefix first. */
 function encodeBytes(bytes: Uint8Array): string {
@@ -149,7 +149,9 @@ export function indexKeysOf(record: TableRecord, item: AttributeMap): IndexKeys 
   const tableParts = keyParts(record);
   for (const index of indexes) {
     const parts = keyParts(record, index.KeySchema);
-    if (inIndex(parts, item)) keys[index.IndexName] = indexKeyString(parts, tableParts, item);
+    if (inIndex(parts, item)) {
+      setOwn(keys, index.IndexName, indexKeyString(parts, tableParts, item));
+    }
   }
   return keys;
 }

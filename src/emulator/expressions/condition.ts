@@ -71,7 +71,7 @@ const FUNCTION_ARITY: Record<string, number> = {
   size: 1,
 };
 const ATTRIBUTE_TYPES = ["S", "N", "B", "NULL", "SS", "BOOL", "L", "BS", "NS", "M"];
-const KEYWORDS = new Set(["AND", "OR", "NOT", "BETWEEN", "IN"]);
+const KEYWORDS = /* @__PURE__ */ new Set(["AND", "OR", "NOT", "BETWEEN", "IN"]);
 
 interface Token {
   /** `name`, `#name`, `:value`, `number` (list index), `op` (punctuation), `eof`. */
