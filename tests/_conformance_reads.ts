@@ -95,9 +95,24 @@ const sks = (items: unknown[], name = "sk") =>
     return v.S ?? v.N ?? v.B;
   });
 
-// Sort keys whose byte order, UTF-16 order and JavaScript string order differ only where
-// DynamoDB's (bytes) applies: "Z" < "a" < "é" < "日本", prefixes first.
-const STRING_KEYS = ["a", "ab", "abc", "abd", "b", "Z", "é", "日本", "a b", "a#1", "a#10", "a#2"];
+// Sort keys in DynamoDB's order (UTF-8 bytes): "Z" < "a" < "é" < "日本" < U+E000 < U+1F600,
+// prefixes first.
+const STRING_KEYS = [
+  "a",
+  "ab",
+  "abc",
+  "abd",
+  "b",
+  "Z",
+  "é",
+  "日本",
+  "a b",
+  "a#1",
+  "a#10",
+  "a#2",
+  "\uE000",
+  "\u{1F600}",
+];
 const NUMBER_KEYS = [
   "-100",
   "-10.5",
@@ -183,6 +198,9 @@ export const readCases: ConformanceCase[] = [
         "b",
         "é",
         "日本",
+        // UTF-8 puts U+E000 before U+1F600; UTF-16 (JavaScript's string order) would not.
+        "\uE000",
+        "\u{1F600}",
       ]);
       assert.deepEqual((observed.num as Json).whole, [
         "-100",
@@ -988,10 +1006,23 @@ function readSteps(seed: number, count: number, t: { a: string; b: string }): Re
   ];
   const spell = (v: number) =>
     pick([String(v), `${v}.0`, `${v}e0`, v === 0 ? "-0" : String(v), `${v * 10}e-1`]);
-  // Table b: pk B (4 values), sk S (bytes order differs from UTF-16 only beyond the BMP, so
-  // none of those); index byT: t N, u B (unique per item).
+  // Table b: pk B (4 values), sk S (with characters whose UTF-8 and UTF-16 orders differ);
+  // index byT: t N, u B (unique per item).
   const BIN_PKS = [[1], [1, 2], [200], [0, 0]];
-  const SK_STRINGS = ["a", "ab", "abc", "b", "B", "é", "日本", "a#1", "a#10", "a#2", "zz", "0"];
+  const SK_STRINGS = [
+    "a",
+    "ab",
+    "abc",
+    "b",
+    "B",
+    "é",
+    "日本",
+    "a#1",
+    "a#10",
+    "\uE000",
+    "\u{1F600}",
+    "0",
+  ];
 
   const keyA = (i: number) => ({
     pk: S(PKS[i % PKS.length]),
@@ -1140,8 +1171,12 @@ function readSteps(seed: number, count: number, t: { a: string; b: string }): Re
       const condition = chance(0.85)
         ? sortCondition(
           "sk",
-          onA ? () => N(spell(pick(SK_VALUES))) : () => S(pick(SK_STRINGS)),
-          onA ? undefined : () => S(pick(["a", "ab", "a#", "é", "日", "z"])),
+          // dynalite checks a start key against the condition in UTF-16 order
+          // (DynamoDB: bytes): bounds stay below U+D800, where the two agree.
+          onA
+            ? () => N(spell(pick(SK_VALUES)))
+            : () => S(pick(SK_STRINGS.filter((s) => s < "\uD800"))),
+          onA ? undefined : () => S(pick(["a", "ab", "a#", "é", "日", "\uE000", "\u{1F600}"])),
         )
         : undefined;
       let values: Json = { ":p": hash, ...(condition?.values as Json ?? {}) };
@@ -1155,6 +1190,12 @@ function readSteps(seed: number, count: number, t: { a: string; b: string }): Re
           new TextEncoder().encode(hi.S as string),
         );
         if (order > 0) values = { ...values, ":lo": hi, ":hi": lo };
+        // dynalite checks BETWEEN bounds in UTF-16 order (DynamoDB: bytes); keep to bounds
+        // that both orders agree on.
+        const [x, y] = [values[":lo"] as Json, values[":hi"] as Json];
+        if (!onA && order !== 0 && !((x.S as string) < (y.S as string))) {
+          values = { ...values, ":hi": x };
+        }
       }
       const base: Json = {
         TableName: table,

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { IDBFactory } from "fake-indexeddb";
+import { IDBCursor, IDBFactory } from "fake-indexeddb";
 import type { Backend } from "../src/backends/backend.ts";
 import { IndexedDBBackend } from "../src/backends/indexeddb.ts";
 import { MemoryBackend } from "../src/backends/memory.ts";
@@ -241,4 +241,88 @@ Deno.test("IndexedDBBackend: the same fault seed gives the same faults as Memory
   const fromMemory = await trace(new MemoryBackend({ faults }));
   assert.deepEqual(fromIndexedDB, fromMemory);
   assert.ok(fromMemory.includes("ProvisionedThroughputExceededException"));
+});
+
+Deno.test("IndexedDBBackend: Query and Scan step through key ranges, not whole tables", async () => {
+  await using backend = new IndexedDBBackend({
+    databaseName: "ranges",
+    indexedDB: new IDBFactory(),
+  });
+  await backend.execute("CreateTable", {
+    TableName: "events",
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "sk", AttributeType: "N" },
+      { AttributeName: "g", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, {
+      AttributeName: "sk",
+      KeyType: "RANGE",
+    }],
+    GlobalSecondaryIndexes: [{
+      IndexName: "byG",
+      KeySchema: [{ AttributeName: "g", KeyType: "HASH" }, {
+        AttributeName: "sk",
+        KeyType: "RANGE",
+      }],
+      Projection: { ProjectionType: "ALL" },
+    }],
+  });
+  for (let p = 0; p < 40; p++) {
+    await backend.execute("BatchWriteItem", {
+      RequestItems: {
+        events: Array.from({ length: 25 }, (_, i) => ({
+          PutRequest: { Item: { pk: S(`p${p}`), sk: N(i), g: S(`g${p}`) } },
+        })),
+      },
+    });
+  }
+  // Count the cursor steps the reads take.
+  let steps = 0;
+  const proto = IDBCursor.prototype as unknown as Record<string, (...args: unknown[]) => void>;
+  const originals = { continue: proto.continue, continuePrimaryKey: proto.continuePrimaryKey };
+  for (const name of ["continue", "continuePrimaryKey"] as const) {
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      steps++;
+      return originals[name].apply(this, args);
+    };
+  }
+  try {
+    const measure = async (operation: string, input: Json) => {
+      steps = 0;
+      const out = await backend.execute(operation, { TableName: "events", ...input });
+      return { out, steps };
+    };
+    const table = await measure("Query", {
+      KeyConditionExpression: "pk = :p AND sk BETWEEN :a AND :b",
+      ExpressionAttributeValues: { ":p": S("p17"), ":a": N(10), ":b": N(14) },
+    });
+    assert.deepEqual((table.out.Items as Json[]).map((i) => (i.sk as { N: string }).N), [
+      "10",
+      "11",
+      "12",
+      "13",
+      "14",
+    ]);
+    const index = await measure("Query", {
+      IndexName: "byG",
+      KeyConditionExpression: "g = :g AND sk > :a",
+      ExpressionAttributeValues: { ":g": S("g3"), ":a": N(21) },
+      ScanIndexForward: false,
+    });
+    assert.deepEqual((index.out.Items as Json[]).map((i) => (i.sk as { N: string }).N), [
+      "24",
+      "23",
+      "22",
+    ]);
+    const page = await measure("Scan", { Limit: 7 });
+    assert.equal((page.out.Items as Json[]).length, 7);
+    // 1,000 rows: a read of a few items takes a jump and a few steps, never a walk of them all.
+    for (const [name, m] of Object.entries({ table, index, page })) {
+      assert.ok(m.steps <= 10, `${name} took ${m.steps} cursor steps`);
+    }
+  } finally {
+    Object.assign(proto, originals);
+  }
 });
