@@ -331,6 +331,42 @@ export const readCases: ConformanceCase[] = [
     },
   },
   {
+    name: "Query and Scan stop a page once it has read 1 MB",
+    async run(ctx) {
+      const name = ctx.table("megabyte");
+      await createTable(ctx, name, [["pk", "S"], ["sk", "N"]]);
+      const pad = S("x".repeat(300 * 1024));
+      for (let i = 0; i < 8; i++) {
+        await ok(ctx.backend, "PutItem", { TableName: name, Item: { pk: S("p"), sk: N(i), pad } });
+      }
+      const query = await allPages(ctx, "Query", {
+        TableName: name,
+        KeyConditionExpression: "pk = :p",
+        ExpressionAttributeValues: { ":p": S("p") },
+        ProjectionExpression: "sk",
+        ReturnConsumedCapacity: "TOTAL",
+      });
+      // 300 KB items: the fourth passes 1 MB and ends the page; the filter and the projection
+      // do not change what was read.
+      assert.deepEqual(query.pages.map((p) => p.length), [4, 4, 0]);
+      assert.deepEqual(sks(query.pages.flat()), ["0", "1", "2", "3", "4", "5", "6", "7"]);
+      const scan = await allPages(ctx, "Scan", {
+        TableName: name,
+        FilterExpression: "sk > :n",
+        ExpressionAttributeValues: { ":n": N(100) },
+      });
+      assert.deepEqual(scan.counts, [[0, 4], [0, 4], [0, 0]]);
+      const capacity = await ok(ctx.backend, "Query", {
+        TableName: name,
+        KeyConditionExpression: "pk = :p",
+        ExpressionAttributeValues: { ":p": S("p") },
+        Select: "COUNT",
+        ReturnConsumedCapacity: "TOTAL",
+      });
+      return { query, scan, capacity: capacity.ConsumedCapacity, count: capacity.Count };
+    },
+  },
+  {
     name: "FilterExpression: comparisons, BETWEEN, IN, AND/OR/NOT, functions, nested paths",
     async run(ctx) {
       const name = ctx.table("filter");

@@ -56,19 +56,23 @@ const TOP = "\uffff";
 /** How many entries one store read fetches. */
 const BATCH = 100;
 
-/** The parameters Query and Scan share, checked. */
-interface ReadRequest {
+/** The parameters Query and Scan share, checked, with the request's parsed expressions. */
+interface ReadRequest extends ReadParams {
+  expressions: PreparedExpressions;
+}
+
+/** The parameters Query and Scan share (constraint violations collected, not thrown). */
+interface ReadParams {
   table: string;
   indexName?: string;
   limit?: number;
   select?: string;
   consistent: boolean;
   startKey?: AttributeMap;
-  expressions: PreparedExpressions;
   mode?: string;
 }
 
-function readRequest(input: Record<string, unknown>, c: Constraints): ReadRequest {
+function readParams(input: Record<string, unknown>, c: Constraints): ReadParams {
   c.oneOf(input.Select, "select", SELECT);
   c.oneOf(input.ReturnConsumedCapacity, "returnConsumedCapacity", RCC);
   c.tableName(input.TableName);
@@ -87,7 +91,6 @@ function readRequest(input: Record<string, unknown>, c: Constraints): ReadReques
     startKey: input.ExclusiveStartKey === undefined || input.ExclusiveStartKey === null
       ? undefined
       : normalizeMap(input.ExclusiveStartKey),
-    expressions: undefined as unknown as PreparedExpressions,
     mode: input.ReturnConsumedCapacity as string | undefined,
   };
 }
@@ -369,7 +372,7 @@ function queryRange(
 /** Query: the items of one partition of a table or index, in sort key order. */
 export function query(ctx: OperationContext, input: Record<string, unknown>): Promise<Output> {
   const c = new Constraints();
-  const request = readRequest(input, c);
+  const params = readParams(input, c);
   c.throwIfAny();
   rejectUnsupported(ctx.name, "Query", input, [
     "KeyConditions",
@@ -382,11 +385,14 @@ export function query(ctx: OperationContext, input: Record<string, unknown>): Pr
       "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
     );
   }
-  request.expressions = prepareExpressions(input, {
-    key: true,
-    filter: true,
-    legacy: ["QueryFilter", "ConditionalOperator", "KeyConditions"],
-  });
+  const request: ReadRequest = {
+    ...params,
+    expressions: prepareExpressions(input, {
+      key: true,
+      filter: true,
+      legacy: ["QueryFilter", "ConditionalOperator", "KeyConditions"],
+    }),
+  };
   const conditions = keyConditions(request.expressions.key!.condition);
   if (conditions.size !== 1 && conditions.size !== 2) {
     throw validationError("Conditions can be of length 1 or 2 only");
@@ -476,7 +482,7 @@ function inRange(key: string, range: Omit<RangeRead, "limit">): boolean {
 /** Scan: every item of a table or index (or of one segment), in hash order. */
 export function scan(ctx: OperationContext, input: Record<string, unknown>): Promise<Output> {
   const c = new Constraints();
-  const request = readRequest(input, c);
+  const params = readParams(input, c);
   const segment = optionalInteger(input.Segment);
   const total = optionalInteger(input.TotalSegments);
   if (segment !== undefined) {
@@ -504,10 +510,13 @@ export function scan(ctx: OperationContext, input: Record<string, unknown>): Pro
   }
   c.throwIfAny();
   rejectUnsupported(ctx.name, "Scan", input, ["ScanFilter", "ConditionalOperator"]);
-  request.expressions = prepareExpressions(input, {
-    filter: true,
-    legacy: ["ScanFilter", "ConditionalOperator"],
-  });
+  const request: ReadRequest = {
+    ...params,
+    expressions: prepareExpressions(input, {
+      filter: true,
+      legacy: ["ScanFilter", "ConditionalOperator"],
+    }),
+  };
   if (segment !== undefined && total === undefined) {
     throw validationError(
       "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
