@@ -326,3 +326,56 @@ Deno.test("IndexedDBBackend: Query and Scan step through key ranges, not whole t
     Object.assign(proto, originals);
   }
 });
+
+Deno.test("IndexedDBBackend: a version 1 database is moved to ordered keys when opened", async () => {
+  const factory = new IDBFactory();
+  // The layout version 1 wrote: items keyed by [table, JSON array of the key values].
+  const open = factory.open("legacy", 1);
+  open.onupgradeneeded = () => {
+    const db = open.result;
+    db.createObjectStore("tables", { keyPath: "TableName" });
+    db.createObjectStore("items", { keyPath: ["t", "k"] }).createIndex("byTable", "t");
+  };
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const tx = db.transaction(["tables", "items"], "readwrite");
+  tx.objectStore("tables").put({
+    TableName: "events",
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "n", KeyType: "RANGE" }],
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "n", AttributeType: "N" },
+    ],
+    CreationDateTime: 0,
+    TableId: "legacy",
+    BillingMode: "PAY_PER_REQUEST",
+    ReadCapacityUnits: 0,
+    WriteCapacityUnits: 0,
+  });
+  for (const n of [2, 10, -1, 1.5]) {
+    const item = { pk: S("a"), n: N(n), v: S(`v${n}`) };
+    tx.objectStore("items").put({ t: "events", k: JSON.stringify(["a", String(n)]), item });
+  }
+  await new Promise((resolve) => (tx.oncomplete = resolve));
+  db.close();
+
+  await using backend = new IndexedDBBackend({ databaseName: "legacy", indexedDB: factory });
+  const got = await backend.execute("GetItem", {
+    TableName: "events",
+    Key: { pk: S("a"), n: N(10) },
+  });
+  assert.deepEqual(got.Item, { pk: S("a"), n: N(10), v: S("v10") });
+  const queried = await backend.execute("Query", {
+    TableName: "events",
+    KeyConditionExpression: "pk = :p AND n > :z",
+    ExpressionAttributeValues: { ":p": S("a"), ":z": N(0) },
+  });
+  assert.deepEqual((queried.Items as Json[]).map((i) => (i.n as { N: string }).N), [
+    "1.5",
+    "2",
+    "10",
+  ]);
+  assert.equal((await scan(backend, "events")).length, 4, "no item lost or doubled");
+});

@@ -9,6 +9,7 @@ import type { AttributeMap } from "../wire/types.ts";
 import type { Backend, ExecuteOptions } from "./backend.ts";
 import type { FaultOptions } from "../emulator/faults.ts";
 import { TableEngine } from "../emulator/engine.ts";
+import { keyParts, keyString } from "../emulator/keys.ts";
 import type {
   IndexKeys,
   RangeRead,
@@ -45,7 +46,8 @@ const BY_INDEX = "byIndex";
 // One "tables" store and one "items" store keyed by [table, key]: creating a table is a plain
 // write, so the schema never needs a version upgrade. Each item row lists its entries in the
 // table's global secondary indexes ("table\0index\0index key"), one multi-entry IndexedDB
-// index for all of them. Version 2 added that index (and the ordered key strings).
+// index for all of them. Version 2 added that index and the ordered key strings (opening a
+// version 1 database moves its items to them).
 const VERSION = 2;
 /** Above every character a key string holds. */
 const TOP = "\uffff";
@@ -182,6 +184,34 @@ class IndexedDBTransaction implements StoreTransaction {
   }
 }
 
+/**
+ * Moves the items of a version 1 database (keys were JSON arrays of the key values) to the
+ * ordered key strings of version 2, in the upgrade transaction. Tables had no indexes then.
+ */
+function rekeyVersion1(tx: IDBTransaction): void {
+  const items = tx.objectStore(ITEMS);
+  const tables = tx.objectStore(TABLES).getAll();
+  tables.onsuccess = () => {
+    const parts = new Map(
+      (tables.result as TableRecord[]).map((record) => [record.TableName, keyParts(record)]),
+    );
+    const cursor = items.openCursor();
+    cursor.onsuccess = () => {
+      const current = cursor.result;
+      if (!current) return;
+      const row = current.value as ItemRow;
+      const tableParts = parts.get(row.t);
+      // Rows already moved are met again further on: their key is then unchanged.
+      const key = tableParts && keyString(tableParts, row.item);
+      if (key !== undefined && key !== row.k) {
+        current.delete();
+        items.put({ ...row, k: key });
+      }
+      current.continue();
+    };
+  };
+}
+
 class IndexedDBStore implements TableStore {
   readonly #factory: IDBFactory;
   readonly #name: string;
@@ -195,7 +225,7 @@ class IndexedDBStore implements TableStore {
   #open(): Promise<IDBDatabase> {
     this.#db ??= new Promise<IDBDatabase>((resolve, reject) => {
       const req = this.#factory.open(this.#name, VERSION);
-      req.onupgradeneeded = () => {
+      req.onupgradeneeded = (event) => {
         const db = req.result;
         if (!db.objectStoreNames.contains(TABLES)) {
           db.createObjectStore(TABLES, { keyPath: "TableName" });
@@ -207,6 +237,7 @@ class IndexedDBStore implements TableStore {
         if (!items.indexNames.contains(BY_INDEX)) {
           items.createIndex(BY_INDEX, "x", { multiEntry: true });
         }
+        if (event.oldVersion === 1) rekeyVersion1(req.transaction!);
       };
       req.onsuccess = () => {
         const db = req.result;

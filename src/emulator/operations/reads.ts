@@ -96,8 +96,15 @@ function readParams(input: Record<string, unknown>, c: Constraints): ReadParams 
 }
 
 /** Checks `Select` against the projection and the index, as DynamoDB does. */
-function checkSelect(request: ReadRequest, index: IndexRecord | undefined): void {
+function checkSelect(
+  request: ReadRequest,
+  index: IndexRecord | undefined,
+  input: Record<string, unknown>,
+): void {
   const { select } = request;
+  const given = input.AttributesToGet !== undefined && input.AttributesToGet !== null
+    ? "AttributesToGet"
+    : "ProjectionExpression";
   const projected = request.expressions.paths !== undefined;
   if (select === "SPECIFIC_ATTRIBUTES" && !projected) {
     throw validationError(
@@ -106,7 +113,7 @@ function checkSelect(request: ReadRequest, index: IndexRecord | undefined): void
   }
   if (select !== undefined && select !== "SPECIFIC_ATTRIBUTES" && projected) {
     throw validationError(
-      `One or more parameter values were invalid: Cannot specify the ProjectionExpression when choosing to get ${select}`,
+      `One or more parameter values were invalid: Cannot specify the ${given} when choosing to get ${select}`,
     );
   }
   if (select === "ALL_PROJECTED_ATTRIBUTES" && !index) {
@@ -455,7 +462,7 @@ export function query(ctx: OperationContext, input: Record<string, unknown>): Pr
         }
       }
     }
-    checkSelect(request, src.index);
+    checkSelect(request, src.index, input);
     if (filter) checkKeyPaths(filter.nested, src.tableParts, allIndexParts);
     return readPage(txn, src, request, { ...range, reverse: !forward }, filter);
   });
@@ -537,7 +544,7 @@ export function scan(ctx: OperationContext, input: Record<string, unknown>): Pro
   return ctx.store.transaction("readonly", async (txn) => {
     const record = await requireTable(txn, request.table);
     const src = source(record, request);
-    checkSelect(request, src.index);
+    checkSelect(request, src.index, input);
     let range = total === undefined ? {} : segmentRange(segment!, total);
     if (request.startKey) {
       const start = startKeyString(src, request.startKey);
