@@ -89,6 +89,43 @@ export async function protoRoundTrip(backend: Backend): Promise<void> {
   assertOwnProto(first, { S: "k1" }, "BatchGetItem item");
   assert.deepEqual(first.v, { S: "one" });
 
+  const filtered = await backend.execute("Scan", {
+    TableName: "protos",
+    FilterExpression: "#p = :v AND m.#p = :one",
+    ExpressionAttributeNames: { "#p": "__proto__" },
+    ExpressionAttributeValues: { ":v": { S: "top" }, ":one": { N: "1" } },
+  });
+  assert.equal(filtered.Count, 1, "filter on __proto__ attributes");
+
+  // A global secondary index named __proto__, keyed on an attribute named __proto__.
+  await backend.execute("CreateTable", {
+    TableName: "indexed",
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "__proto__", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [{
+      IndexName: "__proto__",
+      KeySchema: [{ AttributeName: "__proto__", KeyType: "HASH" }],
+      Projection: { ProjectionType: "KEYS_ONLY" },
+    }],
+  });
+  await backend.execute("PutItem", { TableName: "indexed", Item: item });
+  const byProto = await backend.execute("Query", {
+    TableName: "indexed",
+    IndexName: "__proto__",
+    KeyConditionExpression: "#p = :v",
+    ExpressionAttributeNames: { "#p": "__proto__" },
+    ExpressionAttributeValues: { ":v": { S: "top" } },
+    Limit: 1,
+  });
+  const [indexed] = byProto.Items as Json[];
+  assertOwnProto(indexed, { S: "top" }, "index item");
+  assert.deepEqual(Object.keys(indexed).sort(), ["__proto__", "pk"]);
+  assertOwnProto(byProto.LastEvaluatedKey, { S: "top" }, "index LastEvaluatedKey");
+
   const page = await backend.execute("Scan", { TableName: "__proto__", Limit: 1 });
   assertOwnProto(page.LastEvaluatedKey, { S: "k1" }, "LastEvaluatedKey");
   const deleted = await backend.execute(

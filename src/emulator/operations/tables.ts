@@ -28,6 +28,7 @@ import {
   tableOperationName,
 } from "./_shared.ts";
 
+/** CreateTable: a table (with its global secondary indexes), ACTIVE at once. */
 export function createTable(
   ctx: OperationContext,
   input: Record<string, unknown>,
@@ -212,6 +213,7 @@ export function createTable(
   });
 }
 
+/** DeleteTable: removes a table with its items; the description says DELETING. */
 export function deleteTable(
   ctx: OperationContext,
   input: Record<string, unknown>,
@@ -225,6 +227,7 @@ export function deleteTable(
   });
 }
 
+/** DescribeTable: the table, its indexes, item counts and sizes. */
 export function describeTable(
   ctx: OperationContext,
   input: Record<string, unknown>,
