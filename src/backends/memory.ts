@@ -37,18 +37,37 @@ interface MemoryEntry {
   indexKeys: IndexKeys;
 }
 
-/** Key strings and the sorted list of them, rebuilt lazily after inserts and deletes. */
+/** The first index of `keys` (sorted) whose key is above `bound` (or at it, unless `after`). */
+function search(keys: readonly string[], bound: string, after: boolean): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after ? keys[mid] <= bound : keys[mid] < bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Key strings with their values, and the sorted list of the keys: built on the first read,
+ * then kept sorted by inserting and removing in place.
+ */
 class SortedKeys<V> {
   readonly map = new Map<string, V>();
   #sorted: string[] | undefined;
 
   set(key: string, value: V): void {
-    if (!this.map.has(key)) this.#sorted = undefined;
+    if (this.#sorted && !this.map.has(key)) {
+      this.#sorted.splice(search(this.#sorted, key, false), 0, key);
+    }
     this.map.set(key, value);
   }
 
   delete(key: string): void {
-    if (this.map.delete(key)) this.#sorted = undefined;
+    if (this.map.delete(key) && this.#sorted) {
+      this.#sorted.splice(search(this.#sorted, key, false), 1);
+    }
   }
 
   sorted(): string[] {
@@ -58,18 +77,10 @@ class SortedKeys<V> {
   /** The keys within a range, in order (or reverse order), at most `limit` of them. */
   range(range: RangeRead): string[] {
     const keys = this.sorted();
-    const search = (bound: string, after: boolean) => {
-      let lo = 0;
-      let hi = keys.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (after ? keys[mid] <= bound : keys[mid] < bound) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    const start = range.lower === undefined ? 0 : search(range.lower, !!range.lowerOpen);
-    const end = range.upper === undefined ? keys.length : search(range.upper, !range.upperOpen);
+    const start = range.lower === undefined ? 0 : search(keys, range.lower, !!range.lowerOpen);
+    const end = range.upper === undefined
+      ? keys.length
+      : search(keys, range.upper, !range.upperOpen);
     if (end <= start) return [];
     if (!range.reverse) return keys.slice(start, Math.min(end, start + range.limit));
     return keys.slice(Math.max(start, end - range.limit), end).reverse();
