@@ -392,3 +392,83 @@ Deno.test("a client following useMemoryBackend learns each backend's key schemas
     assert.equal(db.table("users").find((item) => item.pk === "a")?.v, 2);
   }
 });
+
+Deno.test("MemoryBackend: writes to a table with global secondary indexes pay for the index writes", async () => {
+  const backend = new MemoryBackend();
+  await backend.execute("CreateTable", {
+    TableName: "people",
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "email", AttributeType: "S" },
+      { AttributeName: "group", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: "byEmail",
+        KeySchema: [{ AttributeName: "email", KeyType: "HASH" }],
+        Projection: { ProjectionType: "ALL" },
+      },
+      {
+        IndexName: "byGroup",
+        KeySchema: [{ AttributeName: "group", KeyType: "HASH" }],
+        Projection: { ProjectionType: "KEYS_ONLY" },
+      },
+    ],
+  });
+  const put = async (item: Json) =>
+    (await backend.execute("PutItem", {
+      TableName: "people",
+      Item: item,
+      ReturnConsumedCapacity: "INDEXES",
+    })).ConsumedCapacity;
+  const capacity = (table: number, indexes: Record<string, number>) => ({
+    TableName: "people",
+    CapacityUnits: table + Object.values(indexes).reduce((a, b) => a + b, 0),
+    Table: { CapacityUnits: table },
+    ...(Object.keys(indexes).length
+      ? {
+        GlobalSecondaryIndexes: Object.fromEntries(
+          Object.entries(indexes).map(([name, units]) => [name, { CapacityUnits: units }]),
+        ),
+      }
+      : {}),
+  });
+  const base = { pk: S("a"), email: S("a@x"), group: S("g") };
+  // A new item enters both indexes: one write each.
+  assert.deepEqual(await put(base), capacity(1, { byEmail: 1, byGroup: 1 }));
+  // A non-key attribute changes: only the ALL index holds it.
+  assert.deepEqual(await put({ ...base, note: S("n") }), capacity(1, { byEmail: 1 }));
+  // The same item again: no index changes.
+  assert.deepEqual(await put({ ...base, note: S("n") }), capacity(1, {}));
+  // The email changes: a delete and a put in byEmail.
+  assert.deepEqual(await put({ ...base, email: S("b@x") }), capacity(1, { byEmail: 2 }));
+  // The group goes: the item leaves byGroup (and byEmail's copy changes).
+  assert.deepEqual(
+    await put({ pk: S("a"), email: S("b@x") }),
+    capacity(1, { byEmail: 1, byGroup: 1 }),
+  );
+  // A 3 KB item in an ALL index: the index write is priced by size, too.
+  assert.deepEqual(
+    await put({ pk: S("a"), email: S("b@x"), pad: S("x".repeat(2500)) }),
+    capacity(3, { byEmail: 3 }),
+  );
+  const deleted = await backend.execute("DeleteItem", {
+    TableName: "people",
+    Key: { pk: S("a") },
+    ReturnConsumedCapacity: "TOTAL",
+  });
+  assert.deepEqual(deleted.ConsumedCapacity, { TableName: "people", CapacityUnits: 6 });
+  const batch = await backend.execute("BatchWriteItem", {
+    RequestItems: {
+      people: [
+        { PutRequest: { Item: base } },
+        { PutRequest: { Item: { pk: S("b") } } },
+        { DeleteRequest: { Key: { pk: S("c") } } },
+      ],
+    },
+    ReturnConsumedCapacity: "INDEXES",
+  });
+  assert.deepEqual(batch.ConsumedCapacity, [capacity(3, { byEmail: 1, byGroup: 1 })]);
+});

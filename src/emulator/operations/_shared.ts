@@ -8,7 +8,13 @@
 import type { FaultInjector } from "../faults.ts";
 import type { KeyPart } from "../keys.ts";
 import type { StoreTransaction, TableRecord, TableStore } from "../store.ts";
-import { Constraints, notFoundError, optionalString, validationError } from "../validate.ts";
+import {
+  Constraints,
+  notFoundError,
+  optionalString,
+  setOwn,
+  validationError,
+} from "../validate.ts";
 
 /** A JSON response body. */
 export type Output = Record<string, unknown>;
@@ -41,20 +47,25 @@ export const TABLE_NAME_MAP_KEYS =
 
 /**
  * The `ConsumedCapacity` of one table, as `ReturnConsumedCapacity` asks (`undefined` for
- * none). With `INDEXES`, `index` reports the part read from a global secondary index.
+ * none): `CapacityUnits` is the table's units plus its global secondary indexes' (read from
+ * an index, or written to keep indexes up to date); `INDEXES` reports each part.
  */
 export function consumed(
   mode: string | undefined,
   table: string,
   units: number,
-  index?: { name: string; units: number },
+  indexes: Record<string, number> = {},
 ): Output | undefined {
   if (mode !== "TOTAL" && mode !== "INDEXES") return undefined;
-  const capacity: Output = { TableName: table, CapacityUnits: units };
+  const names = Object.keys(indexes);
+  const total = names.reduce((sum, name) => sum + indexes[name], units);
+  const capacity: Output = { TableName: table, CapacityUnits: total };
   if (mode === "INDEXES") {
-    capacity.Table = { CapacityUnits: index ? units - index.units : units };
-    if (index) {
-      capacity.GlobalSecondaryIndexes = { [index.name]: { CapacityUnits: index.units } };
+    capacity.Table = { CapacityUnits: units };
+    if (names.length) {
+      const perIndex: Record<string, { CapacityUnits: number }> = {};
+      for (const name of names) setOwn(perIndex, name, { CapacityUnits: indexes[name] });
+      capacity.GlobalSecondaryIndexes = perIndex;
     }
   }
   return capacity;

@@ -11,6 +11,7 @@ import { itemSize, readUnits, writeUnits } from "../../wire/size.ts";
 import { throttleError } from "../faults.ts";
 import { applyProjection, type PathElement } from "../expressions/projection.ts";
 import { prepareExpressions } from "../expressions/params.ts";
+import { indexWriteUnits } from "../indexes.ts";
 import {
   checkItemSize,
   hash32,
@@ -25,6 +26,7 @@ import type { TableRecord } from "../store.ts";
 import {
   cloneJson,
   Constraints,
+  getOwn,
   isObject,
   normalizeMap,
   optionalBoolean,
@@ -319,6 +321,7 @@ export function batchWriteItem(
     if (elements.length && dropped.every(Boolean)) throw throttleError();
 
     const units = new Map<string, number>(tables.map((t) => [t, 0]));
+    const indexUnits = new Map<string, Record<string, number>>(tables.map((t) => [t, {}]));
     const unprocessed: Record<string, unknown[]> = {};
     const counting = mode === "TOTAL" || mode === "INDEXES";
     // Old items matter only for the capacity; read them all before the first write.
@@ -349,10 +352,17 @@ export function batchWriteItem(
         ? Math.max(writeUnits(itemSize(element.put)), oldUnits)
         : oldUnits || 1;
       units.set(element.table, units.get(element.table)! + cost);
+      const perIndex = indexUnits.get(element.table)!;
+      const writes = indexWriteUnits(records.get(element.table)!, old, element.put);
+      for (const name in writes) {
+        setOwn(perIndex, name, (getOwn(perIndex, name) ?? 0) + writes[name]);
+      }
     }
     const output: Output = { UnprocessedItems: unprocessed };
     if (counting) {
-      output.ConsumedCapacity = tables.map((t) => consumed(mode, t, units.get(t)!));
+      output.ConsumedCapacity = tables.map((t) =>
+        consumed(mode, t, units.get(t)!, indexUnits.get(t))
+      );
     }
     return output;
   });

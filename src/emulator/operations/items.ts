@@ -7,6 +7,7 @@
 
 import { itemSize, readUnits, writeUnits } from "../../wire/size.ts";
 import { applyProjection } from "../expressions/projection.ts";
+import { indexWriteUnits } from "../indexes.ts";
 import { prepareExpressions } from "../expressions/params.ts";
 import {
   checkItemSize,
@@ -58,7 +59,7 @@ export function putItem(ctx: OperationContext, input: Record<string, unknown>): 
     await txn.putItem(table, key, item, indexKeysOf(record, item));
     const output: Output = {};
     if (old && input.ReturnValues === "ALL_OLD") output.Attributes = old;
-    const capacity = consumed(mode, table, units);
+    const capacity = consumed(mode, table, units, indexWriteUnits(record, old, item));
     if (capacity) output.ConsumedCapacity = capacity;
     return output;
   });
@@ -123,14 +124,16 @@ export function deleteItem(ctx: OperationContext, input: Record<string, unknown>
   const mode = input.ReturnConsumedCapacity as string | undefined;
   ctx.throttle();
   return ctx.store.transaction("readwrite", async (txn) => {
-    const parts = keyParts(await requireTable(txn, table));
+    const record = await requireTable(txn, table);
+    const parts = keyParts(record);
     validateKey(key, parts);
     const id = keyString(parts, key);
     const old = await txn.getItem(table, id);
     if (old) await txn.deleteItem(table, id);
     const output: Output = {};
     if (old && input.ReturnValues === "ALL_OLD") output.Attributes = old;
-    const capacity = consumed(mode, table, old ? writeUnits(itemSize(old)) : 1);
+    const units = old ? writeUnits(itemSize(old)) : 1;
+    const capacity = consumed(mode, table, units, indexWriteUnits(record, old, undefined));
     if (capacity) output.ConsumedCapacity = capacity;
     return output;
   });

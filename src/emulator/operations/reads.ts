@@ -223,12 +223,9 @@ async function readPage(
   output.ScannedCount = scanned;
   if (full && last) output.LastEvaluatedKey = keyOf(src.startParts, last);
   const units = Math.ceil(bytes / 4096) * (request.consistent ? 1 : 0.5);
-  const capacity = consumed(
-    request.mode,
-    src.record.TableName,
-    units,
-    src.index && { name: src.index.IndexName, units },
-  );
+  const capacity = src.index
+    ? consumed(request.mode, src.record.TableName, 0, { [src.index.IndexName]: units })
+    : consumed(request.mode, src.record.TableName, units);
   if (capacity) output.ConsumedCapacity = capacity;
   return output;
 }
