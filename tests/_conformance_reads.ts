@@ -283,6 +283,24 @@ export const readCases: ConformanceCase[] = [
         ...base,
         ExpressionAttributeValues: { ":p": S("nobody") },
       });
+      const specific = await ok(ctx.backend, "Query", {
+        ...base,
+        Select: "SPECIFIC_ATTRIBUTES",
+        ProjectionExpression: "sk, even",
+        Limit: 2,
+      });
+      assert.deepEqual(specific.Items, [{ sk: N(1), even: { BOOL: false } }, {
+        sk: N(2),
+        even: { BOOL: true },
+      }]);
+      const everything = await ok(ctx.backend, "Query", { ...base, Select: "ALL_ATTRIBUTES" });
+      assert.equal((everything.Items as Json[]).length, 20);
+      assert.deepEqual(Object.keys((everything.Items as Json[])[0]).sort(), [
+        "even",
+        "pad",
+        "pk",
+        "sk",
+      ]);
       return {
         forward,
         backward,
@@ -290,6 +308,7 @@ export const readCases: ConformanceCase[] = [
         count: { Count: count.Count, ScannedCount: count.ScannedCount, C: count.ConsumedCapacity },
         consistent: consistent.ConsumedCapacity,
         none,
+        specific,
       };
     },
   },

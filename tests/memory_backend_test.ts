@@ -472,3 +472,38 @@ Deno.test("MemoryBackend: writes to a table with global secondary indexes pay fo
   });
   assert.deepEqual(batch.ConsumedCapacity, [capacity(3, { byEmail: 1, byGroup: 1 })]);
 });
+
+Deno.test("MemoryBackend: a Scan segment refuses a start key from another segment", async () => {
+  const backend = new MemoryBackend();
+  await withTable(backend);
+  backend.seed("users", Array.from({ length: 40 }, (_, i) => ({ pk: S(`k${i}`) })));
+  const first = await backend.execute("Scan", {
+    TableName: "users",
+    Segment: 1,
+    TotalSegments: 2,
+    Limit: 1,
+  });
+  const start = first.LastEvaluatedKey as Json;
+  assert.ok(start, "segment 1 has items");
+  const err = await rejects(
+    backend.execute("Scan", {
+      TableName: "users",
+      Segment: 0,
+      TotalSegments: 2,
+      ExclusiveStartKey: start,
+    }),
+    "ValidationException",
+  );
+  assert.equal(
+    err.message,
+    "The provided Exclusive start key does not map to the provided Segment and TotalSegments values. Please use ExclusiveStartKey with correct Segment. TotalSegments: 2 Segment: 0",
+  );
+  // The same key resumes its own segment.
+  const next = await backend.execute("Scan", {
+    TableName: "users",
+    Segment: 1,
+    TotalSegments: 2,
+    ExclusiveStartKey: start,
+  });
+  assert.ok((next.Items as Json[]).every((i) => (i.pk as Json).S !== (start.pk as Json).S));
+});
