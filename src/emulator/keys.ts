@@ -26,8 +26,11 @@ export interface KeyPart {
 export const KEY_MISMATCH = "The provided key element does not match the schema";
 
 /** The key attributes of a key schema (the table's, or an index's), HASH first. */
-export function keyParts(record: TableRecord, schema: KeySchemaElement[] = record.KeySchema) {
-  return schema.map((k): KeyPart => ({
+export function keyParts(
+  record: TableRecord,
+  schema: KeySchemaElement[] = record.KeySchema,
+): KeyPart[] {
+  return schema.map((k) => ({
     name: k.AttributeName,
     type: record.AttributeDefinitions.find((d) => d.AttributeName === k.AttributeName)!
       .AttributeType,
