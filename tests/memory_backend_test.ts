@@ -507,3 +507,31 @@ Deno.test("MemoryBackend: a Scan segment refuses a start key from another segmen
   });
   assert.ok((next.Items as Json[]).every((i) => (i.pk as Json).S !== (start.pk as Json).S));
 });
+
+Deno.test("MemoryBackend: an empty string as an index key is refused, a missing one leaves the item out", async () => {
+  const backend = new MemoryBackend();
+  await backend.execute("CreateTable", {
+    TableName: "people",
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "email", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [{
+      IndexName: "byEmail",
+      KeySchema: [{ AttributeName: "email", KeyType: "HASH" }],
+      Projection: { ProjectionType: "ALL" },
+    }],
+  });
+  await rejects(
+    backend.execute("PutItem", { TableName: "people", Item: { pk: S("a"), email: S("") } }),
+    "ValidationException",
+    /IndexName: byEmail, IndexKey: email$/,
+  );
+  await backend.execute("PutItem", { TableName: "people", Item: { pk: S("b") } });
+  const described = await backend.execute("DescribeTable", { TableName: "people" });
+  const [index] = (described.Table as Json).GlobalSecondaryIndexes as Json[];
+  assert.equal(index.ItemCount, 0);
+  assert.deepEqual(backend.table("people"), [{ pk: S("b") }]);
+});
