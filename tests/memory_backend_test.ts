@@ -535,3 +535,46 @@ Deno.test("MemoryBackend: an empty string as an index key is refused, a missing 
   assert.equal(index.ItemCount, 0);
   assert.deepEqual(backend.table("people"), [{ pk: S("b") }]);
 });
+
+Deno.test("MemoryBackend: a provisioned table's index reports its own throughput", async () => {
+  const backend = new MemoryBackend();
+  const index = (name: string, throughput?: Json) => ({
+    IndexName: name,
+    KeySchema: [{ AttributeName: "email", KeyType: "HASH" }],
+    Projection: { ProjectionType: "KEYS_ONLY" },
+    ...(throughput ? { ProvisionedThroughput: throughput } : {}),
+  });
+  const out = await backend.execute("CreateTable", {
+    TableName: "people",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "email", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    ProvisionedThroughput: { ReadCapacityUnits: 10, WriteCapacityUnits: 5 },
+    GlobalSecondaryIndexes: [
+      index("own", { ReadCapacityUnits: 3, WriteCapacityUnits: 2 }),
+      index("inherited"),
+    ],
+  });
+  const gsis = (out.TableDescription as Json).GlobalSecondaryIndexes as Json[];
+  const throughput = (g: Json) => {
+    const { ReadCapacityUnits, WriteCapacityUnits } = g.ProvisionedThroughput as Json;
+    return [g.IndexName, ReadCapacityUnits, WriteCapacityUnits];
+  };
+  assert.deepEqual(gsis.map(throughput), [["own", 3, 2], ["inherited", 10, 5]]);
+  await rejects(
+    backend.execute("CreateTable", {
+      TableName: "people2",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "email", AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+      GlobalSecondaryIndexes: [index("own", { ReadCapacityUnits: 3, WriteCapacityUnits: 2 })],
+    }),
+    "ValidationException",
+    "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: own when BillingMode is PAY_PER_REQUEST",
+  );
+});

@@ -36,6 +36,10 @@ export interface IndexRecord {
   KeySchema: KeySchemaElement[];
   /** Which attributes it holds. */
   Projection: IndexProjection;
+  /** Its own provisioned read capacity, if given (else the table's). */
+  ReadCapacityUnits?: number;
+  /** Its own provisioned write capacity, if given (else the table's). */
+  WriteCapacityUnits?: number;
 }
 
 /** What a store keeps about a table (everything its description is built from). */

@@ -335,6 +335,22 @@ function checkIndex(
     Projection: { ProjectionType: type as IndexRecord["Projection"]["ProjectionType"] },
   };
   if (nonKey) record.Projection.NonKeyAttributes = nonKey;
+  const throughput = optionalMap(raw.ProvisionedThroughput, "java.lang.Long");
+  if (throughput) {
+    const c = new Constraints();
+    const units = (field: string) => {
+      const value = optionalInteger(throughput[field]);
+      const path = `provisionedThroughput.${field[0].toLowerCase()}${field.slice(1)}`;
+      c.notNull(value, path);
+      if (value !== undefined) {
+        c.check(value >= 1, value, path, "Member must have value greater than or equal to 1");
+      }
+      return value ?? 0;
+    };
+    record.WriteCapacityUnits = units("WriteCapacityUnits");
+    record.ReadCapacityUnits = units("ReadCapacityUnits");
+    c.throwIfAny();
+  }
   return record;
 }
 
@@ -399,8 +415,8 @@ async function describe(
         IndexStatus: "ACTIVE",
         ProvisionedThroughput: {
           NumberOfDecreasesToday: 0,
-          ReadCapacityUnits: record.ReadCapacityUnits,
-          WriteCapacityUnits: record.WriteCapacityUnits,
+          ReadCapacityUnits: index.ReadCapacityUnits ?? record.ReadCapacityUnits,
+          WriteCapacityUnits: index.WriteCapacityUnits ?? record.WriteCapacityUnits,
         },
         IndexSizeBytes: size.bytes,
         ItemCount: size.count,
