@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { Backend } from "../src/backends/backend.ts";
 import { DynamoDBError } from "../src/errors.ts";
-import { mulberry32 } from "../src/backends/_faults.ts";
+import { mulberry32 } from "../src/emulator/faults.ts";
 
 /** A backend under test. */
 export interface BackendFixture {
@@ -248,6 +248,13 @@ export const operationCases: ConformanceCase[] = [
         TableName: name,
         Key: { pk: S("a"), sk: N(1) },
       });
+      assert.ok("error" in missingGet);
+      if (ctx.kind !== "dynalite") {
+        assert.equal(
+          missingGet.error.message,
+          `Requested resource not found: Table: ${name} not found`,
+        );
+      }
       return {
         created: descriptionCore(created.TableDescription as Json),
         described: descriptionCore(table),
@@ -258,7 +265,7 @@ export const operationCases: ConformanceCase[] = [
         },
         missing,
         missingDelete,
-        missingGet,
+        missingGet: missingGet.error.code,
       };
     },
   },
@@ -446,6 +453,40 @@ export const operationCases: ConformanceCase[] = [
     },
   },
   {
+    name: "BatchGetItem answers at most 16 MB and returns the rest as UnprocessedKeys",
+    async run(ctx) {
+      const name = ctx.table("big");
+      await createTable(ctx, name, [["pk", "S"]]);
+      // 42 items of ~399 KB: 16.75 MB for 41 of them, 17.16 MB for all.
+      const pad = S("p".repeat(399 * 1024));
+      const keys = Array.from(
+        { length: 42 },
+        (_, i) => ({ pk: S(`k${String(i).padStart(2, "0")}`) }),
+      );
+      for (const key of keys) {
+        await ok(ctx.backend, "PutItem", { TableName: name, Item: { ...key, pad } });
+      }
+      const out = await ok(ctx.backend, "BatchGetItem", {
+        RequestItems: { [name]: { Keys: keys, ConsistentRead: true } },
+      });
+      const got = (out.Responses as Record<string, Json[]>)[name];
+      const rest = (out.UnprocessedKeys as Record<string, Json>)[name];
+      assert.ok(rest, `${ctx.kind}: nothing left unprocessed`);
+      assert.equal(rest.ConsistentRead, true);
+      const ids = [
+        ...got.map((i) => (i.pk as { S: string }).S),
+        ...(rest.Keys as Json[]).map((k) => (k.pk as { S: string }).S),
+      ];
+      assert.deepEqual(ids.sort(), keys.map((k) => k.pk.S as string), "every key exactly once");
+      // Each item: "pk" + "kNN" + "pad" + 399 KB.
+      const bytes = got.length * (2 + 3 + 3 + 399 * 1024);
+      assert.ok(bytes <= 16 * 1024 * 1024, `${ctx.kind}: ${bytes} bytes in one response`);
+      // dynalite still caps a response near 1 MB, as DynamoDB once did.
+      if (ctx.kind !== "dynalite") assert.equal(got.length, 41);
+      return { accounted: ids.length };
+    },
+  },
+  {
     name: "Scan: pagination with Limit and ExclusiveStartKey, projection, capacity",
     async run(ctx) {
       const name = ctx.table("scan");
@@ -503,13 +544,16 @@ interface Rejection {
   operation: string;
   input(t: { hash: string; range: string; bin: string }): Json;
   code: string;
-  /** DynamoDB's message, when the case pins it. */
-  message?: string | RegExp;
+  /** DynamoDB's message, when the case pins it (a function of the fixture's table names). */
+  message?: string | RegExp | ((t: { hash: string; range: string; bin: string }) => string);
   /** Why the message may differ on dynalite (the code must still match). */
   dynaliteMessage?: string;
 }
 
 const tooBig = S("x".repeat(400 * 1024));
+/** DynamoDB names the missing table, for item and batch operations as for table operations. */
+const NOT_FOUND = "Requested resource not found: Table: no_such_table not found";
+const NOT_FOUND_ON_DYNALITE = "dynalite leaves the table name out of item operations' message";
 
 const rejections: Rejection[] = [
   {
@@ -517,13 +561,39 @@ const rejections: Rejection[] = [
     operation: "GetItem",
     input: () => ({ TableName: "no_such_table", Key: { pk: S("a") } }),
     code: "ResourceNotFoundException",
-    message: "Requested resource not found",
+    message: NOT_FOUND,
+    dynaliteMessage: NOT_FOUND_ON_DYNALITE,
   },
   {
     name: "PutItem on a missing table",
     operation: "PutItem",
     input: () => ({ TableName: "no_such_table", Item: { pk: S("a") } }),
     code: "ResourceNotFoundException",
+    message: NOT_FOUND,
+    dynaliteMessage: NOT_FOUND_ON_DYNALITE,
+  },
+  {
+    name: "DeleteItem on a missing table",
+    operation: "DeleteItem",
+    input: () => ({ TableName: "no_such_table", Key: { pk: S("a") } }),
+    code: "ResourceNotFoundException",
+    message: NOT_FOUND,
+    dynaliteMessage: NOT_FOUND_ON_DYNALITE,
+  },
+  {
+    name: "Scan on a missing table",
+    operation: "Scan",
+    input: () => ({ TableName: "no_such_table" }),
+    code: "ResourceNotFoundException",
+    message: NOT_FOUND,
+    dynaliteMessage: NOT_FOUND_ON_DYNALITE,
+  },
+  {
+    name: "DescribeTable of a missing table",
+    operation: "DescribeTable",
+    input: () => ({ TableName: "no_such_table" }),
+    code: "ResourceNotFoundException",
+    message: NOT_FOUND,
   },
   {
     name: "BatchWriteItem with one missing table applies nothing",
@@ -535,6 +605,8 @@ const rejections: Rejection[] = [
       },
     }),
     code: "ResourceNotFoundException",
+    message: NOT_FOUND,
+    dynaliteMessage: NOT_FOUND_ON_DYNALITE,
   },
   {
     name: "BatchGetItem with a missing table",
@@ -546,6 +618,8 @@ const rejections: Rejection[] = [
       },
     }),
     code: "ResourceNotFoundException",
+    message: NOT_FOUND,
+    dynaliteMessage: NOT_FOUND_ON_DYNALITE,
   },
   {
     name: "GetItem without the sort key",
@@ -953,7 +1027,7 @@ const rejections: Rejection[] = [
     operation: "CreateTable",
     input: (t) => createTableInput(t.hash, [["pk", "S"]]),
     code: "ResourceInUseException",
-    message: /^Table already exists: /,
+    message: (t) => `Table already exists: ${t.hash}`,
     dynaliteMessage: "dynalite sends an empty message",
   },
   {
@@ -1025,6 +1099,7 @@ export const rejectionCases: ConformanceCase[] = rejections.map((r) => ({
     const exempt = ctx.kind === "dynalite" && r.dynaliteMessage;
     if (r.message !== undefined && !exempt) {
       if (typeof r.message === "string") assert.equal(message, r.message, ctx.kind);
+      else if (typeof r.message === "function") assert.equal(message, r.message(t), ctx.kind);
       else assert.match(message, r.message, ctx.kind);
     }
     assert.deepEqual(await snapshot(ctx, tables), before, `${ctx.kind}: data changed`);
@@ -1329,8 +1404,12 @@ export const conformanceCases: ConformanceCase[] = [...operationCases, ...reject
  * Registers one `Deno.test` per case; each runs against a fresh fixture from every factory and
  * asserts that all backends observed the same.
  */
-export function defineConformanceTests(prefix: string, factories: BackendFactory[]): void {
-  conformanceCases.forEach((c, index) => {
+export function defineConformanceTests(
+  prefix: string,
+  factories: BackendFactory[],
+  cases: ConformanceCase[] = conformanceCases,
+): void {
+  cases.forEach((c, index) => {
     Deno.test(`${prefix}: ${c.name}`, async () => {
       const caseId = `c${index}`;
       const fixtures = await Promise.all(factories.map((f) => f(caseId)));

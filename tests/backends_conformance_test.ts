@@ -13,9 +13,11 @@ import { startDynalite } from "./_dynalite.ts";
 import {
   type BackendFactory,
   type BackendFixture,
+  conformanceCases,
   defineConformanceTests,
   runRandomSequence,
 } from "./_conformance.ts";
+import { readCases, readRejectionCases, runReadSequence } from "./_conformance_reads.ts";
 
 const server = await startDynalite();
 // Stops the server even when a filter skips the last test.
@@ -43,7 +45,11 @@ const indexedDB: BackendFactory = (caseId) => {
 
 const http: BackendFactory = () => ({ name: "dynalite", kind: "dynalite", backend: dynalite });
 
-defineConformanceTests("conformance", [memory, indexedDB, http]);
+defineConformanceTests("conformance", [memory, indexedDB, http], [
+  ...conformanceCases,
+  ...readCases,
+  ...readRejectionCases,
+]);
 
 Deno.test("conformance: a seeded random sequence of 1,200 operations agrees on all backends", async () => {
   const fixtures: BackendFixture[] = [
@@ -58,6 +64,25 @@ Deno.test("conformance: a seeded random sequence of 1,200 operations agrees on a
     });
     assert.equal(operations, 1200);
     assert.ok(items > 50, `only ${items} items at the end`);
+  } finally {
+    await Promise.all(fixtures.map((f) => f.close?.()));
+  }
+});
+
+Deno.test("conformance: a seeded run of 2,000 writes and paginated reads agrees on all backends", async () => {
+  const fixtures: BackendFixture[] = [
+    await memory("reads"),
+    await indexedDB("reads"),
+    await http("reads"),
+  ];
+  try {
+    const { operations, reads, items } = await runReadSequence(fixtures, "reads", {
+      seed: 20261201,
+      count: 2000,
+    });
+    assert.equal(operations, 2000);
+    assert.ok(reads > 800, `only ${reads} reads`);
+    assert.ok(items > 30, `only ${items} items at the end`);
   } finally {
     await Promise.all(fixtures.map((f) => f.close?.()));
   }

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { IDBFactory } from "fake-indexeddb";
+import { IDBCursor, IDBFactory } from "fake-indexeddb";
 import type { Backend } from "../src/backends/backend.ts";
 import { IndexedDBBackend } from "../src/backends/indexeddb.ts";
 import { MemoryBackend } from "../src/backends/memory.ts";
@@ -158,7 +158,7 @@ Deno.test("IndexedDBBackend: concurrent requests see whole batches only", async 
   assert.ok(final.every((i) => (i.round as { N: string }).N === "7"));
 });
 
-Deno.test("IndexedDBBackend: DeleteTable removes the items; scans page in key order", async () => {
+Deno.test("IndexedDBBackend: DeleteTable removes the items; scan pages resume in scan order", async () => {
   await using backend = new IndexedDBBackend({
     databaseName: "tables",
     indexedDB: new IDBFactory(),
@@ -179,8 +179,11 @@ Deno.test("IndexedDBBackend: DeleteTable removes the items; scans page in key or
     start = out.LastEvaluatedKey as Json | undefined;
   } while (start);
   assert.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
+  // Scan order is the hash order of the partition keys, as in DynamoDB; pages continue it.
   const flat = pages.flat();
-  assert.deepEqual(flat, [...flat].sort(), "pages follow the key order");
+  const whole = (await scan(backend, "users")).map((i) => (i.pk as { S: string }).S);
+  assert.deepEqual(flat, whole, "pages follow the order of one whole scan");
+  assert.equal(new Set(flat).size, 25);
   const deleted = await backend.execute("DeleteTable", { TableName: "users" });
   assert.equal((deleted.TableDescription as Json).TableStatus, "DELETING");
   assert.equal((deleted.TableDescription as Json).ItemCount, 25);
@@ -238,4 +241,141 @@ Deno.test("IndexedDBBackend: the same fault seed gives the same faults as Memory
   const fromMemory = await trace(new MemoryBackend({ faults }));
   assert.deepEqual(fromIndexedDB, fromMemory);
   assert.ok(fromMemory.includes("ProvisionedThroughputExceededException"));
+});
+
+Deno.test("IndexedDBBackend: Query and Scan step through key ranges, not whole tables", async () => {
+  await using backend = new IndexedDBBackend({
+    databaseName: "ranges",
+    indexedDB: new IDBFactory(),
+  });
+  await backend.execute("CreateTable", {
+    TableName: "events",
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "sk", AttributeType: "N" },
+      { AttributeName: "g", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, {
+      AttributeName: "sk",
+      KeyType: "RANGE",
+    }],
+    GlobalSecondaryIndexes: [{
+      IndexName: "byG",
+      KeySchema: [{ AttributeName: "g", KeyType: "HASH" }, {
+        AttributeName: "sk",
+        KeyType: "RANGE",
+      }],
+      Projection: { ProjectionType: "ALL" },
+    }],
+  });
+  for (let p = 0; p < 40; p++) {
+    await backend.execute("BatchWriteItem", {
+      RequestItems: {
+        events: Array.from({ length: 25 }, (_, i) => ({
+          PutRequest: { Item: { pk: S(`p${p}`), sk: N(i), g: S(`g${p}`) } },
+        })),
+      },
+    });
+  }
+  // Count the cursor steps the reads take.
+  let steps = 0;
+  const proto = IDBCursor.prototype as unknown as Record<string, (...args: unknown[]) => void>;
+  const originals = { continue: proto.continue, continuePrimaryKey: proto.continuePrimaryKey };
+  for (const name of ["continue", "continuePrimaryKey"] as const) {
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      steps++;
+      return originals[name].apply(this, args);
+    };
+  }
+  try {
+    const measure = async (operation: string, input: Json) => {
+      steps = 0;
+      const out = await backend.execute(operation, { TableName: "events", ...input });
+      return { out, steps };
+    };
+    const table = await measure("Query", {
+      KeyConditionExpression: "pk = :p AND sk BETWEEN :a AND :b",
+      ExpressionAttributeValues: { ":p": S("p17"), ":a": N(10), ":b": N(14) },
+    });
+    assert.deepEqual((table.out.Items as Json[]).map((i) => (i.sk as { N: string }).N), [
+      "10",
+      "11",
+      "12",
+      "13",
+      "14",
+    ]);
+    const index = await measure("Query", {
+      IndexName: "byG",
+      KeyConditionExpression: "g = :g AND sk > :a",
+      ExpressionAttributeValues: { ":g": S("g3"), ":a": N(21) },
+      ScanIndexForward: false,
+    });
+    assert.deepEqual((index.out.Items as Json[]).map((i) => (i.sk as { N: string }).N), [
+      "24",
+      "23",
+      "22",
+    ]);
+    const page = await measure("Scan", { Limit: 7 });
+    assert.equal((page.out.Items as Json[]).length, 7);
+    // 1,000 rows: a read of a few items takes a jump and a few steps, never a walk of them all.
+    for (const [name, m] of Object.entries({ table, index, page })) {
+      assert.ok(m.steps <= 10, `${name} took ${m.steps} cursor steps`);
+    }
+  } finally {
+    Object.assign(proto, originals);
+  }
+});
+
+Deno.test("IndexedDBBackend: a version 1 database is moved to ordered keys when opened", async () => {
+  const factory = new IDBFactory();
+  // The layout version 1 wrote: items keyed by [table, JSON array of the key values].
+  const open = factory.open("legacy", 1);
+  open.onupgradeneeded = () => {
+    const db = open.result;
+    db.createObjectStore("tables", { keyPath: "TableName" });
+    db.createObjectStore("items", { keyPath: ["t", "k"] }).createIndex("byTable", "t");
+  };
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const tx = db.transaction(["tables", "items"], "readwrite");
+  tx.objectStore("tables").put({
+    TableName: "events",
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "n", KeyType: "RANGE" }],
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "n", AttributeType: "N" },
+    ],
+    CreationDateTime: 0,
+    TableId: "legacy",
+    BillingMode: "PAY_PER_REQUEST",
+    ReadCapacityUnits: 0,
+    WriteCapacityUnits: 0,
+  });
+  for (const n of [2, 10, -1, 1.5]) {
+    const item = { pk: S("a"), n: N(n), v: S(`v${n}`) };
+    tx.objectStore("items").put({ t: "events", k: JSON.stringify(["a", String(n)]), item });
+  }
+  await new Promise((resolve) => (tx.oncomplete = resolve));
+  db.close();
+
+  await using backend = new IndexedDBBackend({ databaseName: "legacy", indexedDB: factory });
+  const got = await backend.execute("GetItem", {
+    TableName: "events",
+    Key: { pk: S("a"), n: N(10) },
+  });
+  assert.deepEqual(got.Item, { pk: S("a"), n: N(10), v: S("v10") });
+  const queried = await backend.execute("Query", {
+    TableName: "events",
+    KeyConditionExpression: "pk = :p AND n > :z",
+    ExpressionAttributeValues: { ":p": S("a"), ":z": N(0) },
+  });
+  assert.deepEqual((queried.Items as Json[]).map((i) => (i.n as { N: string }).N), [
+    "1.5",
+    "2",
+    "10",
+  ]);
+  assert.equal((await scan(backend, "events")).length, 4, "no item lost or doubled");
 });

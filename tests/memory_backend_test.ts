@@ -396,3 +396,189 @@ Deno.test("a client is bound to the backend in force when it is made", async () 
     assert.equal(db.table("users").find((item) => item.pk === "a")?.v, 2);
   }
 });
+
+Deno.test("MemoryBackend: writes to a table with global secondary indexes pay for the index writes", async () => {
+  const backend = new MemoryBackend();
+  await backend.execute("CreateTable", {
+    TableName: "people",
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "email", AttributeType: "S" },
+      { AttributeName: "group", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: "byEmail",
+        KeySchema: [{ AttributeName: "email", KeyType: "HASH" }],
+        Projection: { ProjectionType: "ALL" },
+      },
+      {
+        IndexName: "byGroup",
+        KeySchema: [{ AttributeName: "group", KeyType: "HASH" }],
+        Projection: { ProjectionType: "KEYS_ONLY" },
+      },
+    ],
+  });
+  const put = async (item: Json) =>
+    (await backend.execute("PutItem", {
+      TableName: "people",
+      Item: item,
+      ReturnConsumedCapacity: "INDEXES",
+    })).ConsumedCapacity;
+  const capacity = (table: number, indexes: Record<string, number>) => ({
+    TableName: "people",
+    CapacityUnits: table + Object.values(indexes).reduce((a, b) => a + b, 0),
+    Table: { CapacityUnits: table },
+    ...(Object.keys(indexes).length
+      ? {
+        GlobalSecondaryIndexes: Object.fromEntries(
+          Object.entries(indexes).map(([name, units]) => [name, { CapacityUnits: units }]),
+        ),
+      }
+      : {}),
+  });
+  const base = { pk: S("a"), email: S("a@x"), group: S("g") };
+  // A new item enters both indexes: one write each.
+  assert.deepEqual(await put(base), capacity(1, { byEmail: 1, byGroup: 1 }));
+  // A non-key attribute changes: only the ALL index holds it.
+  assert.deepEqual(await put({ ...base, note: S("n") }), capacity(1, { byEmail: 1 }));
+  // The same item again: no index changes.
+  assert.deepEqual(await put({ ...base, note: S("n") }), capacity(1, {}));
+  // The email changes: a delete and a put in byEmail.
+  assert.deepEqual(await put({ ...base, email: S("b@x") }), capacity(1, { byEmail: 2 }));
+  // The group goes: the item leaves byGroup (and byEmail's copy changes).
+  assert.deepEqual(
+    await put({ pk: S("a"), email: S("b@x") }),
+    capacity(1, { byEmail: 1, byGroup: 1 }),
+  );
+  // A 3 KB item in an ALL index: the index write is priced by size, too.
+  assert.deepEqual(
+    await put({ pk: S("a"), email: S("b@x"), pad: S("x".repeat(2500)) }),
+    capacity(3, { byEmail: 3 }),
+  );
+  const deleted = await backend.execute("DeleteItem", {
+    TableName: "people",
+    Key: { pk: S("a") },
+    ReturnConsumedCapacity: "TOTAL",
+  });
+  assert.deepEqual(deleted.ConsumedCapacity, { TableName: "people", CapacityUnits: 6 });
+  const batch = await backend.execute("BatchWriteItem", {
+    RequestItems: {
+      people: [
+        { PutRequest: { Item: base } },
+        { PutRequest: { Item: { pk: S("b") } } },
+        { DeleteRequest: { Key: { pk: S("c") } } },
+      ],
+    },
+    ReturnConsumedCapacity: "INDEXES",
+  });
+  assert.deepEqual(batch.ConsumedCapacity, [capacity(3, { byEmail: 1, byGroup: 1 })]);
+});
+
+Deno.test("MemoryBackend: a Scan segment refuses a start key from another segment", async () => {
+  const backend = new MemoryBackend();
+  await withTable(backend);
+  backend.seed("users", Array.from({ length: 40 }, (_, i) => ({ pk: S(`k${i}`) })));
+  const first = await backend.execute("Scan", {
+    TableName: "users",
+    Segment: 1,
+    TotalSegments: 2,
+    Limit: 1,
+  });
+  const start = first.LastEvaluatedKey as Json;
+  assert.ok(start, "segment 1 has items");
+  const err = await rejects(
+    backend.execute("Scan", {
+      TableName: "users",
+      Segment: 0,
+      TotalSegments: 2,
+      ExclusiveStartKey: start,
+    }),
+    "ValidationException",
+  );
+  assert.equal(
+    err.message,
+    "The provided Exclusive start key does not map to the provided Segment and TotalSegments values. Please use ExclusiveStartKey with correct Segment. TotalSegments: 2 Segment: 0",
+  );
+  // The same key resumes its own segment.
+  const next = await backend.execute("Scan", {
+    TableName: "users",
+    Segment: 1,
+    TotalSegments: 2,
+    ExclusiveStartKey: start,
+  });
+  assert.ok((next.Items as Json[]).every((i) => (i.pk as Json).S !== (start.pk as Json).S));
+});
+
+Deno.test("MemoryBackend: an empty string as an index key is refused, a missing one leaves the item out", async () => {
+  const backend = new MemoryBackend();
+  await backend.execute("CreateTable", {
+    TableName: "people",
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "email", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [{
+      IndexName: "byEmail",
+      KeySchema: [{ AttributeName: "email", KeyType: "HASH" }],
+      Projection: { ProjectionType: "ALL" },
+    }],
+  });
+  await rejects(
+    backend.execute("PutItem", { TableName: "people", Item: { pk: S("a"), email: S("") } }),
+    "ValidationException",
+    /IndexName: byEmail, IndexKey: email$/,
+  );
+  await backend.execute("PutItem", { TableName: "people", Item: { pk: S("b") } });
+  const described = await backend.execute("DescribeTable", { TableName: "people" });
+  const [index] = (described.Table as Json).GlobalSecondaryIndexes as Json[];
+  assert.equal(index.ItemCount, 0);
+  assert.deepEqual(backend.table("people"), [{ pk: S("b") }]);
+});
+
+Deno.test("MemoryBackend: a provisioned table's index reports its own throughput", async () => {
+  const backend = new MemoryBackend();
+  const index = (name: string, throughput?: Json) => ({
+    IndexName: name,
+    KeySchema: [{ AttributeName: "email", KeyType: "HASH" }],
+    Projection: { ProjectionType: "KEYS_ONLY" },
+    ...(throughput ? { ProvisionedThroughput: throughput } : {}),
+  });
+  const out = await backend.execute("CreateTable", {
+    TableName: "people",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "email", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    ProvisionedThroughput: { ReadCapacityUnits: 10, WriteCapacityUnits: 5 },
+    GlobalSecondaryIndexes: [
+      index("own", { ReadCapacityUnits: 3, WriteCapacityUnits: 2 }),
+      index("inherited"),
+    ],
+  });
+  const gsis = (out.TableDescription as Json).GlobalSecondaryIndexes as Json[];
+  const throughput = (g: Json) => {
+    const { ReadCapacityUnits, WriteCapacityUnits } = g.ProvisionedThroughput as Json;
+    return [g.IndexName, ReadCapacityUnits, WriteCapacityUnits];
+  };
+  assert.deepEqual(gsis.map(throughput), [["own", 3, 2], ["inherited", 10, 5]]);
+  await rejects(
+    backend.execute("CreateTable", {
+      TableName: "people2",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "email", AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+      GlobalSecondaryIndexes: [index("own", { ReadCapacityUnits: 3, WriteCapacityUnits: 2 })],
+    }),
+    "ValidationException",
+    "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: own when BillingMode is PAY_PER_REQUEST",
+  );
+});

@@ -7,14 +7,17 @@
 
 import type { AttributeMap } from "../wire/types.ts";
 import type { Backend, ExecuteOptions } from "./backend.ts";
-import type { FaultOptions } from "./_faults.ts";
-import {
-  type StoredItem,
-  type StoreTransaction,
-  TableEngine,
-  type TableRecord,
-  type TableStore,
-} from "./_table_engine.ts";
+import type { FaultOptions } from "../emulator/faults.ts";
+import { TableEngine } from "../emulator/engine.ts";
+import { keyParts, keyString } from "../emulator/keys.ts";
+import type {
+  IndexKeys,
+  RangeRead,
+  StoredItem,
+  StoreTransaction,
+  TableRecord,
+  TableStore,
+} from "../emulator/store.ts";
 
 /** Options of {@linkcode IndexedDBBackend}. */
 export interface IndexedDBBackendOptions {
@@ -39,20 +42,70 @@ export interface IndexedDBBackendOptions {
 const TABLES = "tables";
 const ITEMS = "items";
 const BY_TABLE = "byTable";
+const BY_INDEX = "byIndex";
 // One "tables" store and one "items" store keyed by [table, key]: creating a table is a plain
-// write, so the schema never needs a version upgrade.
-const VERSION = 1;
+// write, so the schema never needs a version upgrade. Each item row lists its entries in the
+// table's global secondary indexes ("table\0index\0index key"), one multi-entry IndexedDB
+// index for all of them. Version 2 added that index and the ordered key strings (opening a
+// version 1 database moves its items to them).
+const VERSION = 2;
+/** Above every character a key string holds. */
+const TOP = "\uffff";
 
 interface ItemRow {
   t: string;
   k: string;
   item: AttributeMap;
+  /** The row's index entries. */
+  x?: string[];
 }
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
+  });
+}
+
+function indexPrefix(table: string, index: string): string {
+  return `${table}\0${index}\0`;
+}
+
+/**
+ * Walks a cursor through a range of keys without an `IDBKeyRange` (which a given `IDBFactory`
+ * does not come with): it jumps to the range's first key, then steps until the range ends.
+ */
+function walk(
+  req: IDBRequest<IDBCursorWithValue | null>,
+  range: RangeRead,
+  keyOf: (cursor: IDBCursorWithValue) => string,
+  jump: (cursor: IDBCursorWithValue, key: string) => void,
+  entryKey: (key: string) => string,
+): Promise<StoredItem[]> {
+  const rows: StoredItem[] = [];
+  const { lower, upper, lowerOpen, upperOpen, reverse, limit } = range;
+  const belowLower = (k: string) =>
+    lower !== undefined && (k < lower || (!!lowerOpen && k === lower));
+  const aboveUpper = (k: string) =>
+    upper !== undefined && (k > upper || (!!upperOpen && k === upper));
+  return new Promise((resolve, reject) => {
+    if (limit <= 0) return resolve(rows);
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const cursor = req.result;
+      if (!cursor) return resolve(rows);
+      const k = keyOf(cursor);
+      if (!reverse) {
+        if (belowLower(k)) return k < lower! ? jump(cursor, lower!) : cursor.continue();
+        if (aboveUpper(k)) return resolve(rows);
+      } else {
+        if (aboveUpper(k)) return k > upper! ? jump(cursor, upper!) : cursor.continue();
+        if (belowLower(k)) return resolve(rows);
+      }
+      rows.push({ key: entryKey(k), item: (cursor.value as ItemRow).item });
+      if (rows.length >= limit) return resolve(rows);
+      cursor.continue();
+    };
   });
 }
 
@@ -81,13 +134,19 @@ class IndexedDBTransaction implements StoreTransaction {
     if (keys.length) await request(this.#items.count(keys[keys.length - 1]));
   }
 
+  async listTables(): Promise<string[]> {
+    return (await request(this.#tables.getAllKeys())) as string[];
+  }
+
   async getItem(table: string, key: string): Promise<AttributeMap | undefined> {
     const row = (await request(this.#items.get([table, key]))) as ItemRow | undefined;
     return row?.item;
   }
 
-  async putItem(table: string, key: string, item: AttributeMap): Promise<void> {
+  async putItem(table: string, key: string, item: AttributeMap, indexKeys: IndexKeys) {
     const row: ItemRow = { t: table, k: key, item };
+    const entries = Object.entries(indexKeys);
+    if (entries.length) row.x = entries.map(([name, k]) => indexPrefix(table, name) + k);
     await request(this.#items.put(row));
   }
 
@@ -95,27 +154,62 @@ class IndexedDBTransaction implements StoreTransaction {
     await request(this.#items.delete([table, key]));
   }
 
-  scanItems(table: string, after: string | undefined, limit: number): Promise<StoredItem[]> {
-    const rows: StoredItem[] = [];
-    const req = this.#items.index(BY_TABLE).openCursor(table);
-    return new Promise((resolve, reject) => {
-      req.onerror = () => reject(req.error);
-      req.onsuccess = () => {
-        const cursor = req.result;
-        if (!cursor || rows.length >= limit) return resolve(rows);
-        const row = cursor.value as ItemRow;
-        if (after !== undefined && row.k <= after) {
-          // Jump to the first key after `after` (index records are ordered by primary key).
-          if (row.k < after) cursor.continuePrimaryKey(table, [table, after]);
-          else cursor.continue();
-          return;
-        }
-        rows.push({ key: row.k, item: row.item });
-        if (rows.length >= limit) return resolve(rows);
-        cursor.continue();
-      };
-    });
+  readRange(table: string, range: RangeRead): Promise<StoredItem[]> {
+    const direction = range.reverse ? "prev" : "next";
+    if (range.index === undefined) {
+      // The byTable index holds a table's rows in primary key ([table, key]) order.
+      return walk(
+        this.#items.index(BY_TABLE).openCursor(table, direction),
+        range,
+        (cursor) => (cursor.value as ItemRow).k,
+        (cursor, key) => cursor.continuePrimaryKey(table, [table, key]),
+        (key) => key,
+      );
+    }
+    const prefix = indexPrefix(table, range.index);
+    const bounds: RangeRead = {
+      ...range,
+      lower: prefix + (range.lower ?? ""),
+      lowerOpen: range.lower !== undefined && range.lowerOpen,
+      upper: prefix + (range.upper ?? TOP),
+      upperOpen: range.upper !== undefined && range.upperOpen,
+    };
+    return walk(
+      this.#items.index(BY_INDEX).openCursor(null, direction),
+      bounds,
+      (cursor) => cursor.key as string,
+      (cursor, key) => cursor.continue(key),
+      (key) => key.slice(prefix.length),
+    );
   }
+}
+
+/**
+ * Moves the items of a version 1 database (keys were JSON arrays of the key values) to the
+ * ordered key strings of version 2, in the upgrade transaction. Tables had no indexes then.
+ */
+function rekeyVersion1(tx: IDBTransaction): void {
+  const items = tx.objectStore(ITEMS);
+  const tables = tx.objectStore(TABLES).getAll();
+  tables.onsuccess = () => {
+    const parts = new Map(
+      (tables.result as TableRecord[]).map((record) => [record.TableName, keyParts(record)]),
+    );
+    const cursor = items.openCursor();
+    cursor.onsuccess = () => {
+      const current = cursor.result;
+      if (!current) return;
+      const row = current.value as ItemRow;
+      const tableParts = parts.get(row.t);
+      // Rows already moved are met again further on: their key is then unchanged.
+      const key = tableParts && keyString(tableParts, row.item);
+      if (key !== undefined && key !== row.k) {
+        current.delete();
+        items.put({ ...row, k: key });
+      }
+      current.continue();
+    };
+  };
 }
 
 class IndexedDBStore implements TableStore {
@@ -131,14 +225,19 @@ class IndexedDBStore implements TableStore {
   #open(): Promise<IDBDatabase> {
     this.#db ??= new Promise<IDBDatabase>((resolve, reject) => {
       const req = this.#factory.open(this.#name, VERSION);
-      req.onupgradeneeded = () => {
+      req.onupgradeneeded = (event) => {
         const db = req.result;
         if (!db.objectStoreNames.contains(TABLES)) {
           db.createObjectStore(TABLES, { keyPath: "TableName" });
         }
-        if (!db.objectStoreNames.contains(ITEMS)) {
-          db.createObjectStore(ITEMS, { keyPath: ["t", "k"] }).createIndex(BY_TABLE, "t");
+        const items = db.objectStoreNames.contains(ITEMS)
+          ? req.transaction!.objectStore(ITEMS)
+          : db.createObjectStore(ITEMS, { keyPath: ["t", "k"] });
+        if (!items.indexNames.contains(BY_TABLE)) items.createIndex(BY_TABLE, "t");
+        if (!items.indexNames.contains(BY_INDEX)) {
+          items.createIndex(BY_INDEX, "x", { multiEntry: true });
         }
+        if (event.oldVersion === 1) rekeyVersion1(req.transaction!);
       };
       req.onsuccess = () => {
         const db = req.result;
@@ -202,7 +301,8 @@ class IndexedDBStore implements TableStore {
  * capacity accounting). Each request runs in one IndexedDB transaction, so a rejected request
  * changes nothing and concurrent requests do not see each other's partial writes. Tables live
  * in one `items` object store keyed by `[table, key]`, so creating a table needs no schema
- * upgrade.
+ * upgrade; Query and Scan walk IndexedDB cursors over key ranges (global secondary indexes
+ * through one multi-entry index), reading one page at a time.
  *
  * @example In a browser
  * ```ts

@@ -7,20 +7,20 @@
 
 import type { AttributeMap, KeySchema } from "../wire/types.ts";
 import type { Backend, ExecuteOptions } from "./backend.ts";
-import type { FaultOptions } from "./_faults.ts";
-import {
-  keyParts,
-  keyString,
-  prepareItem,
-  type StoredItem,
-  type StoreTransaction,
-  TableEngine,
-  type TableRecord,
-  type TableStore,
-} from "./_table_engine.ts";
-import { cloneMap } from "./_validate.ts";
+import type { FaultOptions } from "../emulator/faults.ts";
+import { TableEngine } from "../emulator/engine.ts";
+import { indexKeysOf, keyParts, keyString, prepareItem } from "../emulator/keys.ts";
+import type {
+  IndexKeys,
+  RangeRead,
+  StoredItem,
+  StoreTransaction,
+  TableRecord,
+  TableStore,
+} from "../emulator/store.ts";
+import { cloneMap, setOwn } from "../emulator/validate.ts";
 
-export type { FaultOptions } from "./_faults.ts";
+export type { FaultOptions } from "../emulator/faults.ts";
 
 /** Options of {@linkcode MemoryBackend}. */
 export interface MemoryBackendOptions {
@@ -32,11 +32,66 @@ export interface MemoryBackendOptions {
   faults?: FaultOptions;
 }
 
+interface MemoryEntry {
+  item: AttributeMap;
+  indexKeys: IndexKeys;
+}
+
+/** The first index of `keys` (sorted) whose key is above `bound` (or at it, unless `after`). */
+function search(keys: readonly string[], bound: string, after: boolean): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after ? keys[mid] <= bound : keys[mid] < bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Key strings with their values, and the sorted list of the keys: built on the first read,
+ * then kept sorted by inserting and removing in place.
+ */
+class SortedKeys<V> {
+  readonly map = new Map<string, V>();
+  #sorted: string[] | undefined;
+
+  set(key: string, value: V): void {
+    if (this.#sorted && !this.map.has(key)) {
+      this.#sorted.splice(search(this.#sorted, key, false), 0, key);
+    }
+    this.map.set(key, value);
+  }
+
+  delete(key: string): void {
+    if (this.map.delete(key) && this.#sorted) {
+      this.#sorted.splice(search(this.#sorted, key, false), 1);
+    }
+  }
+
+  sorted(): string[] {
+    return this.#sorted ??= [...this.map.keys()].sort();
+  }
+
+  /** The keys within a range, in order (or reverse order), at most `limit` of them. */
+  range(range: RangeRead): string[] {
+    const keys = this.sorted();
+    const start = range.lower === undefined ? 0 : search(keys, range.lower, !!range.lowerOpen);
+    const end = range.upper === undefined
+      ? keys.length
+      : search(keys, range.upper, !range.upperOpen);
+    if (end <= start) return [];
+    if (!range.reverse) return keys.slice(start, Math.min(end, start + range.limit));
+    return keys.slice(Math.max(start, end - range.limit), end).reverse();
+  }
+}
+
 interface MemoryTable {
   record: TableRecord;
-  items: Map<string, AttributeMap>;
-  /** Key strings in order, rebuilt lazily after inserts and deletes. */
-  sorted?: string[];
+  items: SortedKeys<MemoryEntry>;
+  /** Index name to its entries: index key string to table key string. */
+  indexes: Map<string, SortedKeys<string>>;
 }
 
 const DELETED = Symbol("deleted");
@@ -63,19 +118,31 @@ class MemoryStore implements TableStore {
     return result;
   }
 
-  /** The items of a table in key order. */
-  sortedKeys(table: MemoryTable): string[] {
-    if (!table.sorted) table.sorted = [...table.items.keys()].sort();
-    return table.sorted;
+  /** Creates an empty table for a record. */
+  create(record: TableRecord): MemoryTable {
+    const table: MemoryTable = { record, items: new SortedKeys(), indexes: new Map() };
+    for (const index of record.GlobalSecondaryIndexes ?? []) {
+      table.indexes.set(index.IndexName, new SortedKeys());
+    }
+    this.tables.set(record.TableName, table);
+    return table;
   }
 
-  /** Stores an item (taking ownership), keeping the sorted key cache right. */
-  write(table: MemoryTable, key: string, item: AttributeMap | typeof DELETED): void {
-    if (item === DELETED) {
-      if (table.items.delete(key)) table.sorted = undefined;
-    } else {
-      if (!table.items.has(key)) table.sorted = undefined;
-      table.items.set(key, item);
+  /** Stores an item (taking ownership), keeping its index entries right. */
+  write(table: MemoryTable, key: string, entry: MemoryEntry | typeof DELETED): void {
+    const old = table.items.map.get(key);
+    if (old) {
+      for (const [name, indexKey] of Object.entries(old.indexKeys)) {
+        table.indexes.get(name)?.delete(indexKey);
+      }
+    }
+    if (entry === DELETED) {
+      table.items.delete(key);
+      return;
+    }
+    table.items.set(key, entry);
+    for (const [name, indexKey] of Object.entries(entry.indexKeys)) {
+      table.indexes.get(name)?.set(indexKey, key);
     }
   }
 }
@@ -83,7 +150,7 @@ class MemoryStore implements TableStore {
 class MemoryTransaction implements StoreTransaction {
   readonly #store: MemoryStore;
   readonly #tables = new Map<string, TableRecord | typeof DELETED>();
-  readonly #items = new Map<string, Map<string, AttributeMap | typeof DELETED>>();
+  readonly #items = new Map<string, Map<string, MemoryEntry | typeof DELETED>>();
 
   constructor(store: MemoryStore) {
     this.#store = store;
@@ -105,42 +172,44 @@ class MemoryTransaction implements StoreTransaction {
     this.#items.delete(name);
   }
 
+  listTables(): string[] {
+    return [...this.#store.tables.keys()].sort();
+  }
+
   getItem(table: string, key: string): AttributeMap | undefined {
     const pending = this.#items.get(table)?.get(key);
     if (pending === DELETED) return undefined;
-    const item = pending ?? this.#store.tables.get(table)?.items.get(key);
-    return item && cloneMap(item);
+    const entry = pending ?? this.#store.tables.get(table)?.items.map.get(key);
+    return entry && cloneMap(entry.item);
   }
 
-  putItem(table: string, key: string, item: AttributeMap): void {
-    this.#pending(table).set(key, item);
+  putItem(table: string, key: string, item: AttributeMap, indexKeys: IndexKeys): void {
+    this.#pending(table).set(key, { item, indexKeys });
   }
 
   deleteItem(table: string, key: string): void {
     this.#pending(table).set(key, DELETED);
   }
 
-  scanItems(table: string, after: string | undefined, limit: number): StoredItem[] {
-    // Scans run in read-only transactions, which have no pending writes.
+  readRange(table: string, range: RangeRead): StoredItem[] {
+    // Reads run in read-only transactions, which have no pending writes.
     const stored = this.#store.tables.get(table);
     if (!stored) return [];
-    const keys = this.#store.sortedKeys(stored);
-    let lo = 0;
-    if (after !== undefined) {
-      let hi = keys.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (keys[mid] <= after) lo = mid + 1;
-        else hi = mid;
-      }
+    if (range.index === undefined) {
+      return stored.items.range(range).map((key) => ({
+        key,
+        item: cloneMap(stored.items.map.get(key)!.item),
+      }));
     }
-    return keys.slice(lo, lo + limit).map((key) => ({
+    const index = stored.indexes.get(range.index);
+    if (!index) return [];
+    return index.range(range).map((key) => ({
       key,
-      item: cloneMap(stored.items.get(key)!),
+      item: cloneMap(stored.items.map.get(index.map.get(key)!)!.item),
     }));
   }
 
-  #pending(table: string): Map<string, AttributeMap | typeof DELETED> {
+  #pending(table: string): Map<string, MemoryEntry | typeof DELETED> {
     let pending = this.#items.get(table);
     if (!pending) this.#items.set(table, pending = new Map());
     return pending;
@@ -149,12 +218,12 @@ class MemoryTransaction implements StoreTransaction {
   commit(): void {
     for (const [name, record] of this.#tables) {
       if (record === DELETED) this.#store.tables.delete(name);
-      else this.#store.tables.set(name, { record, items: new Map() });
+      else this.#store.create(record);
     }
     for (const [name, writes] of this.#items) {
       const table = this.#store.tables.get(name);
       if (!table) continue;
-      for (const [key, item] of writes) this.#store.write(table, key, item);
+      for (const [key, entry] of writes) this.#store.write(table, key, entry);
     }
   }
 }
@@ -179,9 +248,10 @@ function schemaRecord(name: string, schema: KeySchema): TableRecord {
 /**
  * A DynamoDB that lives in memory, behind the same {@linkcode Backend} seam as the HTTP backend.
  *
- * It implements CreateTable, DeleteTable, DescribeTable, PutItem, GetItem, DeleteItem,
- * BatchGetItem, BatchWriteItem and Scan with DynamoDB's request validation, error codes and
- * messages, key identity (numbers compare by value), 400 KB item limit, batch limits (25
+ * It implements CreateTable (with global secondary indexes), DeleteTable, DescribeTable,
+ * ListTables, PutItem, GetItem, DeleteItem, BatchGetItem, BatchWriteItem, Query and Scan
+ * (filters, projections, pagination, segments) with DynamoDB's request validation, error codes
+ * and messages, key identity (numbers compare by value), 400 KB item limit, batch limits (25
  * writes, 100 keys, no duplicate keys), `ReturnConsumedCapacity` and `ReturnValues: ALL_OLD`.
  * A rejected request changes nothing. Items are stored and returned as copies. BatchGetItem
  * returns items in an order unrelated to the request's, as DynamoDB may.
@@ -238,7 +308,7 @@ export class MemoryBackend implements Backend {
   }
 
   /**
-   * A snapshot of every table: table name to its items (DynamoDB JSON copies, in key order).
+   * A snapshot of every table: table name to its items (DynamoDB JSON copies, by partition key, then sort key, strings and binaries by their bytes and numbers by value).
    *
    * @example
    * ```ts
@@ -250,12 +320,14 @@ export class MemoryBackend implements Backend {
    */
   tables(): Record<string, AttributeMap[]> {
     const snapshot: Record<string, AttributeMap[]> = {};
-    for (const name of [...this.#store.tables.keys()].sort()) snapshot[name] = this.table(name);
+    for (const name of [...this.#store.tables.keys()].sort()) {
+      setOwn(snapshot, name, this.table(name));
+    }
     return snapshot;
   }
 
   /**
-   * A snapshot of one table's items (DynamoDB JSON copies, in key order).
+   * A snapshot of one table's items (DynamoDB JSON copies, in the order of {@linkcode MemoryBackend.tables}).
    *
    * @throws {Error} When there is no such table.
    */
@@ -268,7 +340,13 @@ export class MemoryBackend implements Backend {
         })`,
       );
     }
-    return this.#store.sortedKeys(table).map((key) => cloneMap(table.items.get(key)!));
+    // Key strings start with a hash bucket; without it they order by partition, then sort key.
+    const keys = [...table.items.map.keys()].sort((a, b) => {
+      const x = a.slice(8);
+      const y = b.slice(8);
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    return keys.map((key) => cloneMap(table.items.map.get(key)!.item));
   }
 
   /** The names of the tables, sorted. */
@@ -297,11 +375,11 @@ export class MemoryBackend implements Backend {
     }
     const parts = keyParts(record);
     const prepared = items.map((raw) => {
-      const item = prepareItem(raw, parts);
-      return [keyString(parts, item), item] as const;
+      const item = prepareItem(raw, record);
+      return [keyString(parts, item), { item, indexKeys: indexKeysOf(record, item) }] as const;
     });
-    if (!stored) this.#store.tables.set(table, stored = { record, items: new Map() });
-    for (const [key, item] of prepared) this.#store.write(stored, key, item);
+    stored ??= this.#store.create(record);
+    for (const [key, entry] of prepared) this.#store.write(stored, key, entry);
   }
 
   /** Removes every table and item. */

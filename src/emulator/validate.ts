@@ -23,8 +23,8 @@ export function serializationError(message: string): DynamoDBError {
   });
 }
 
-/** A `ResourceNotFoundException`. */
-export function notFoundError(message = "Requested resource not found"): DynamoDBError {
+/** A `ResourceNotFoundException` (DynamoDB names the table: see its callers). */
+export function notFoundError(message: string): DynamoDBError {
   return new DynamoDBError(message, {
     code: "ResourceNotFoundException",
     status: 400,
@@ -39,6 +39,27 @@ export function inUseError(message: string): DynamoDBError {
     status: 400,
     retryable: false,
   });
+}
+
+/**
+ * Sets an own, enumerable property. Attribute and table names come from requests, and on
+ * runtimes that keep the `__proto__` accessor (Node, Bun, browsers) `obj["__proto__"] = v`
+ * would replace the object's prototype instead of storing an attribute called `__proto__`.
+ */
+export function setOwn<T>(target: Record<string, T>, name: string, value: T): void {
+  if (name === "__proto__") {
+    Object.defineProperty(target, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else target[name] = value;
+}
+
+/** An own property, never one inherited from `Object.prototype` (`__proto__`, `constructor`). */
+export function getOwn<T>(source: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(source, name) ? source[name] : undefined;
 }
 
 /** Whether `value` is a plain JSON object (not null, not an array). */
@@ -434,7 +455,7 @@ export function normalizeMap(value: unknown): AttributeMap {
   const map = optionalMap(value, "com.amazonaws.dynamodb.v20120810.AttributeValue");
   const result: AttributeMap = {};
   if (!map) return result;
-  for (const name in map) result[name] = normalizeValue(map[name]);
+  for (const name in map) setOwn(result, name, normalizeValue(map[name]));
   return result;
 }
 
@@ -451,7 +472,7 @@ export function cloneValue(value: AttributeValue): AttributeValue {
 /** A deep copy of a stored (already valid) item. */
 export function cloneMap(map: AttributeMap): AttributeMap {
   const copy: AttributeMap = {};
-  for (const name in map) copy[name] = cloneValue(map[name]);
+  for (const name in map) setOwn(copy, name, cloneValue(map[name]));
   return copy;
 }
 
@@ -460,7 +481,7 @@ export function cloneJson<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneJson) as T;
   if (isObject(value)) {
     const copy: Record<string, unknown> = {};
-    for (const key in value) copy[key] = cloneJson(value[key]);
+    for (const key in value) setOwn(copy, key, cloneJson(value[key]));
     return copy as T;
   }
   return value;

@@ -1,0 +1,369 @@
+/**
+ * The batch operations of the emulator: BatchGetItem (at most 100 keys, a response of at most
+ * 16 MB, the rest returned as UnprocessedKeys) and BatchWriteItem (at most 25 writes, all
+ * checked before any is applied), with injected unprocessed elements.
+ *
+ * @module
+ */
+
+import type { AttributeMap } from "../../wire/types.ts";
+import { itemSize, readUnits, writeUnits } from "../../wire/size.ts";
+import { throttleError } from "../faults.ts";
+import { applyProjection, type PathElement } from "../expressions/projection.ts";
+import { prepareExpressions } from "../expressions/params.ts";
+import { indexWriteUnits } from "../indexes.ts";
+import {
+  checkItemSize,
+  hash32,
+  indexKeysOf,
+  type KeyPart,
+  keyParts,
+  keyString,
+  validateItemKey,
+  validateKey,
+} from "../keys.ts";
+import type { TableRecord } from "../store.ts";
+import {
+  cloneJson,
+  Constraints,
+  getOwn,
+  isObject,
+  normalizeMap,
+  optionalBoolean,
+  optionalList,
+  optionalMap,
+  serializationError,
+  setOwn,
+  validationError,
+} from "../validate.ts";
+import {
+  checkKeyPaths,
+  checkRequestTables,
+  consumed,
+  MAX_BATCH_GET_BYTES,
+  type OperationContext,
+  type Output,
+  RCC,
+  requireTable,
+  RICM,
+} from "./_shared.ts";
+
+/** A parsed BatchWriteItem element. */
+interface WriteElement {
+  table: string;
+  raw: unknown;
+  put?: AttributeMap;
+  deleteKey?: AttributeMap;
+  key?: string;
+}
+
+/** A parsed BatchGetItem table entry. */
+interface GetEntry {
+  table: string;
+  raw: Record<string, unknown>;
+  keys: AttributeMap[];
+  rawKeys: unknown[];
+  consistent: boolean;
+  paths?: PathElement[][];
+  nested: Set<string>;
+}
+
+/** BatchGetItem: reads up to 100 items by key from one or more tables. */
+export function batchGetItem(
+  ctx: OperationContext,
+  input: Record<string, unknown>,
+): Promise<Output> {
+  const c = new Constraints();
+  c.oneOf(input.ReturnConsumedCapacity, "returnConsumedCapacity", RCC);
+  const requestItems = optionalMap(
+    input.RequestItems,
+    "com.amazonaws.dynamodb.v20120810.KeysAndAttributes",
+  );
+  const tables = checkRequestTables(c, requestItems);
+  if (requestItems) {
+    for (const table of tables) {
+      const entry = requestItems[table];
+      if (!isObject(entry)) {
+        throw serializationError(
+          Array.isArray(entry)
+            ? "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.KeysAndAttributes"
+            : "Unexpected value type in payload",
+        );
+      }
+      const path = `requestItems.${table}.member`;
+      const keys = optionalList(entry.Keys);
+      c.notNull(keys, `${path}.keys`);
+      if (keys) {
+        c.check(
+          keys.length >= 1,
+          keys,
+          `${path}.keys`,
+          "Member must have length greater than or equal to 1",
+        );
+        c.check(
+          keys.length <= 100,
+          keys,
+          `${path}.keys`,
+          "Member must have length less than or equal to 100",
+        );
+      }
+      const attributesToGet = optionalList(entry.AttributesToGet);
+      if (attributesToGet) {
+        c.check(
+          attributesToGet.length >= 1,
+          attributesToGet,
+          `${path}.attributesToGet`,
+          "Member must have length greater than or equal to 1",
+        );
+      }
+    }
+  }
+  c.throwIfAny();
+
+  const entries: GetEntry[] = [];
+  let requested = 0;
+  for (const table of tables) {
+    const raw = requestItems![table] as Record<string, unknown>;
+    const projection = prepareExpressions(raw);
+    const consistent = optionalBoolean(raw.ConsistentRead) ?? false;
+    const rawKeys = raw.Keys as unknown[];
+    const seen = new Set<string>();
+    const keys = rawKeys.map((rawKey) => {
+      const key = normalizeMap(rawKey);
+      const identity = JSON.stringify(Object.keys(key).sort().map((n) => [n, key[n]]));
+      if (seen.has(identity)) {
+        throw validationError("Provided list of item keys contains duplicates");
+      }
+      seen.add(identity);
+      if (++requested > 100) {
+        throw validationError("Too many items requested for the BatchGetItem call");
+      }
+      return key;
+    });
+    entries.push({
+      table,
+      raw,
+      keys,
+      rawKeys,
+      consistent,
+      paths: projection.paths,
+      nested: projection.nested,
+    });
+  }
+  const mode = input.ReturnConsumedCapacity as string | undefined;
+  ctx.throttle();
+
+  return ctx.store.transaction("readonly", async (txn) => {
+    const partsByTable = new Map<string, KeyPart[]>();
+    for (const entry of entries) {
+      const parts = keyParts(await requireTable(txn, entry.table));
+      entry.keys.forEach((key) => validateKey(key, parts));
+      checkKeyPaths(entry.nested, parts);
+      partsByTable.set(entry.table, parts);
+    }
+    // Decide which keys are left unprocessed before reading anything.
+    const dropped = entries.map((entry) => entry.keys.map(() => ctx.faults.unprocessed()));
+    if (requested > 0 && dropped.every((flags) => flags.every(Boolean))) throw throttleError();
+
+    const responses: Record<string, AttributeMap[]> = {};
+    const unprocessed: Record<string, Output> = {};
+    const capacities: Record<string, unknown>[] = [];
+    let bytes = 0;
+    for (const [e, entry] of entries.entries()) {
+      const parts = partsByTable.get(entry.table)!;
+      const found: { order: number; id: string; item: AttributeMap }[] = [];
+      const leftover: unknown[] = [];
+      let units = 0;
+      for (const [k, key] of entry.keys.entries()) {
+        if (dropped[e][k]) {
+          leftover.push(cloneJson(entry.rawKeys[k]));
+          continue;
+        }
+        const id = keyString(parts, key);
+        const item = await txn.getItem(entry.table, id);
+        const size = item ? itemSize(item) : 0;
+        if (item && bytes + size > MAX_BATCH_GET_BYTES) {
+          leftover.push(cloneJson(entry.rawKeys[k]));
+          continue;
+        }
+        bytes += size;
+        units += readUnits(size, entry.consistent);
+        if (item) {
+          found.push({
+            order: hash32(id),
+            id,
+            item: entry.paths ? applyProjection(item, entry.paths) : item,
+          });
+        }
+      }
+      found.sort((a, b) => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      setOwn(responses, entry.table, found.map((f) => f.item));
+      if (leftover.length) {
+        const rest: Output = { Keys: leftover };
+        for (
+          const field of [
+            "AttributesToGet",
+            "ConsistentRead",
+            "ProjectionExpression",
+            "ExpressionAttributeNames",
+          ]
+        ) {
+          if (entry.raw[field] !== undefined) rest[field] = cloneJson(entry.raw[field]);
+        }
+        setOwn(unprocessed, entry.table, rest);
+      }
+      const capacity = consumed(mode, entry.table, units);
+      if (capacity) capacities.push(capacity);
+    }
+    const output: Output = { Responses: responses, UnprocessedKeys: unprocessed };
+    if (capacities.length) output.ConsumedCapacity = capacities;
+    return output;
+  });
+}
+
+/** BatchWriteItem: applies up to 25 puts and deletes across tables. */
+export function batchWriteItem(
+  ctx: OperationContext,
+  input: Record<string, unknown>,
+): Promise<Output> {
+  const c = new Constraints();
+  c.oneOf(input.ReturnConsumedCapacity, "returnConsumedCapacity", RCC);
+  c.oneOf(input.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", RICM);
+  const requestItems = optionalMap(
+    input.RequestItems,
+    "java.util.List<com.amazonaws.dynamodb.v20120810.WriteRequest>",
+  );
+  const tables = checkRequestTables(c, requestItems);
+  if (requestItems) {
+    for (const table of tables) {
+      const list = optionalList(requestItems[table]) as unknown[];
+      if (list.length < 1 || list.length > 25) {
+        c.check(
+          false,
+          requestItems,
+          "requestItems",
+          "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+        );
+      }
+    }
+    for (const table of tables) {
+      (requestItems[table] as unknown[]).forEach((request, i) => {
+        if (!isObject(request)) {
+          throw serializationError(
+            Array.isArray(request)
+              ? "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.WriteRequest"
+              : "Unexpected value type in payload",
+          );
+        }
+        const path = `requestItems.${table}.member.${i + 1}.member`;
+        const del = request.DeleteRequest;
+        const put = request.PutRequest;
+        if (del !== undefined && del !== null) {
+          c.notNull(isObject(del) ? del.Key : undefined, `${path}.deleteRequest.key`);
+        }
+        if (put !== undefined && put !== null) {
+          c.notNull(isObject(put) ? put.Item : undefined, `${path}.putRequest.item`);
+        }
+      });
+    }
+  }
+  c.throwIfAny();
+
+  const total = tables.reduce((n, t) => n + (requestItems![t] as unknown[]).length, 0);
+  if (total > 25) {
+    throw validationError("Too many items requested for the BatchWriteItem call");
+  }
+  const elements: WriteElement[] = [];
+  for (const table of tables) {
+    const list = requestItems![table] as Record<string, unknown>[];
+    const kinds = list.map((r) =>
+      (r.PutRequest !== undefined && r.PutRequest !== null ? 1 : 0) +
+      (r.DeleteRequest !== undefined && r.DeleteRequest !== null ? 1 : 0)
+    );
+    if (kinds.some((k) => k !== 1)) {
+      throw validationError(
+        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+      );
+    }
+    for (const raw of list) {
+      if (raw.PutRequest) {
+        const item = normalizeMap((raw.PutRequest as Record<string, unknown>).Item);
+        checkItemSize(item);
+        elements.push({ table, raw, put: item });
+      } else {
+        const key = normalizeMap((raw.DeleteRequest as Record<string, unknown>).Key);
+        elements.push({ table, raw, deleteKey: key });
+      }
+    }
+  }
+  const mode = input.ReturnConsumedCapacity as string | undefined;
+  ctx.throttle();
+
+  return ctx.store.transaction("readwrite", async (txn) => {
+    const records = new Map<string, TableRecord>();
+    for (const table of tables) {
+      const record = await requireTable(txn, table);
+      const parts = keyParts(record);
+      records.set(table, record);
+      const seen = new Set<string>();
+      for (const element of elements) {
+        if (element.table !== table) continue;
+        if (element.put) validateItemKey(element.put, record, true);
+        else validateKey(element.deleteKey!, parts);
+        element.key = keyString(parts, element.put ?? element.deleteKey!);
+        if (seen.has(element.key)) {
+          throw validationError("Provided list of item keys contains duplicates");
+        }
+        seen.add(element.key);
+      }
+    }
+    const dropped = elements.map(() => ctx.faults.unprocessed());
+    if (elements.length && dropped.every(Boolean)) throw throttleError();
+
+    const units = new Map<string, number>(tables.map((t) => [t, 0]));
+    const indexUnits = new Map<string, Record<string, number>>(tables.map((t) => [t, {}]));
+    const unprocessed: Record<string, unknown[]> = {};
+    const counting = mode === "TOTAL" || mode === "INDEXES";
+    // Old items matter only for the capacity; read them all before the first write.
+    const olds: (AttributeMap | undefined)[] = [];
+    for (const [i, element] of elements.entries()) {
+      const needed = !dropped[i] && (counting || !element.put);
+      olds.push(needed ? await txn.getItem(element.table, element.key!) : undefined);
+    }
+    for (const [i, element] of elements.entries()) {
+      if (dropped[i]) {
+        if (!Object.hasOwn(unprocessed, element.table)) setOwn(unprocessed, element.table, []);
+        unprocessed[element.table].push(cloneJson(element.raw));
+        continue;
+      }
+      const old = olds[i];
+      if (element.put) {
+        const record = records.get(element.table)!;
+        await txn.putItem(
+          element.table,
+          element.key!,
+          element.put,
+          indexKeysOf(record, element.put),
+        );
+      } else if (old) await txn.deleteItem(element.table, element.key!);
+      if (!counting) continue;
+      const oldUnits = old ? writeUnits(itemSize(old)) : 0;
+      const cost = element.put
+        ? Math.max(writeUnits(itemSize(element.put)), oldUnits)
+        : oldUnits || 1;
+      units.set(element.table, units.get(element.table)! + cost);
+      const perIndex = indexUnits.get(element.table)!;
+      const writes = indexWriteUnits(records.get(element.table)!, old, element.put);
+      for (const name in writes) {
+        setOwn(perIndex, name, (getOwn(perIndex, name) ?? 0) + writes[name]);
+      }
+    }
+    const output: Output = { UnprocessedItems: unprocessed };
+    if (counting) {
+      output.ConsumedCapacity = tables.map((t) =>
+        consumed(mode, t, units.get(t)!, indexUnits.get(t))
+      );
+    }
+    return output;
+  });
+}
