@@ -36,10 +36,12 @@ export const TARGET_BYTES = 8 * 1024;
  * scheduled re-sends per operation (merged into later requests, per-key order without a key
  * schema) and checked table names and endpoints before sending, and 25,771 B (19,719 B
  * before) once the client could query, scan (in parallel segments, resumable by cursor),
- * describe and list tables, and create global secondary indexes. Lower it as the core
- * shrinks; raise it only with a reason in the commit message.
+ * describe and list tables, and create global secondary indexes, and 26,865 B once it ran
+ * bulk jobs (putAll, deleteAll, copyTable with checkpoints). Every method of the client is in
+ * the core, so the 8 KB target needs methods that do not pull their code in. Lower it as the
+ * core shrinks; raise it only with a reason in the commit message.
  */
-export const BUDGET_BYTES = 26 * 1024;
+export const BUDGET_BYTES = 27.5 * 1024;
 
 const CORE_ENTRY = 'export { DynamoDBClient, BatchWriter } from "../mod.ts";';
 
