@@ -144,6 +144,8 @@ export async function* runPages(
         lastUnits = consumedUnits(output);
         const last = output.LastEvaluatedKey as AttributeMap | undefined;
         const next: Position = last ? { state: "after", key: last } : { state: "done" };
+        // A read that ended meanwhile takes nothing more (the queue was already emptied).
+        if (finished || inner.aborted) return;
         await new Promise<void>((taken) => {
           queue.push({ segment, output, next, taken });
           notify();
