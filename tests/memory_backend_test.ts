@@ -582,3 +582,27 @@ Deno.test("MemoryBackend: a provisioned table's index reports its own throughput
     "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: own when BillingMode is PAY_PER_REQUEST",
   );
 });
+
+Deno.test("a large partition reads in order both ways, across many inserts and deletes", async () => {
+  const client = new DynamoDBClient({ backend: new MemoryBackend() });
+  await client.createTable("big", { partitionKey: "pk", sortKey: { name: "n", type: "N" } });
+  const n = 5_000;
+  // Shuffled inserts, then every third item deleted: the order must hold throughout.
+  const order = Array.from({ length: n }, (_, i) => (i * 7919) % n);
+  await client.batchWrite("big", order.map((i) => ({ pk: "P", n: i })));
+  await client.batchWrite(
+    "big",
+    [],
+    order.filter((i) => i % 3 === 0).map((i) => ({ pk: "P", n: i })),
+  );
+  const want = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
+  const forward = (await client.query("big", { key: { pk: "P" }, pageSize: 700 }).toArray())
+    .map((i) => i.n);
+  assert.deepEqual(forward, want);
+  const backward = (await client.query("big", { key: { pk: "P" }, reverse: true, pageSize: 333 })
+    .toArray()).map((i) => i.n);
+  assert.deepEqual(backward, [...want].reverse());
+  const between = (await client.query("big", { key: { pk: "P", n: { between: [1000, 3000] } } })
+    .toArray()).map((i) => i.n);
+  assert.deepEqual(between, want.filter((i) => i >= 1000 && i <= 3000));
+});

@@ -49,41 +49,108 @@ function search(keys: readonly string[], bound: string, after: boolean): number 
   return lo;
 }
 
+/** Keys in a bucket at most, before it splits in two: inserts and removals move that many. */
+const BUCKET = 512;
+
 /**
- * Key strings with their values, and the sorted list of the keys: built on the first read,
- * then kept sorted by inserting and removing in place.
+ * Key strings with their values, and the keys in order: sorted buckets of at most
+ * {@linkcode BUCKET} keys, so an insert or a removal costs a search and a short move, not a
+ * move of the whole table.
  */
 class SortedKeys<V> {
   readonly map = new Map<string, V>();
-  #sorted: string[] | undefined;
+  #buckets: string[][] = [];
 
   set(key: string, value: V): void {
-    if (this.#sorted && !this.map.has(key)) {
-      this.#sorted.splice(search(this.#sorted, key, false), 0, key);
-    }
+    if (!this.map.has(key)) this.#insert(key);
     this.map.set(key, value);
   }
 
   delete(key: string): void {
-    if (this.map.delete(key) && this.#sorted) {
-      this.#sorted.splice(search(this.#sorted, key, false), 1);
+    if (!this.map.delete(key)) return;
+    const b = this.#bucketOf(key, false);
+    const bucket = this.#buckets[b];
+    bucket.splice(search(bucket, key, false), 1);
+    if (bucket.length === 0) this.#buckets.splice(b, 1);
+  }
+
+  /** The first bucket whose last key is above `bound` (or at it, unless `after`). */
+  #bucketOf(bound: string, after: boolean): number {
+    const buckets = this.#buckets;
+    let lo = 0;
+    let hi = buckets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const last = buckets[mid][buckets[mid].length - 1];
+      if (after ? last <= bound : last < bound) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #insert(key: string): void {
+    const buckets = this.#buckets;
+    if (buckets.length === 0) {
+      buckets.push([key]);
+      return;
+    }
+    const b = Math.min(this.#bucketOf(key, false), buckets.length - 1);
+    const bucket = buckets[b];
+    bucket.splice(search(bucket, key, false), 0, key);
+    if (bucket.length > 2 * BUCKET) {
+      buckets.splice(b, 1, bucket.slice(0, BUCKET), bucket.slice(BUCKET));
     }
   }
 
+  /** A position (bucket, index) of the first key above `bound` (or at it, unless `after`). */
+  #position(bound: string, after: boolean): [number, number] {
+    const b = this.#bucketOf(bound, after);
+    if (b === this.#buckets.length) return [b, 0];
+    return [b, search(this.#buckets[b], bound, after)];
+  }
+
+  /** Every key, in order. */
   sorted(): string[] {
-    return this.#sorted ??= [...this.map.keys()].sort();
+    return this.#buckets.flat();
   }
 
   /** The keys within a range, in order (or reverse order), at most `limit` of them. */
   range(range: RangeRead): string[] {
-    const keys = this.sorted();
-    const start = range.lower === undefined ? 0 : search(keys, range.lower, !!range.lowerOpen);
-    const end = range.upper === undefined
-      ? keys.length
-      : search(keys, range.upper, !range.upperOpen);
-    if (end <= start) return [];
-    if (!range.reverse) return keys.slice(start, Math.min(end, start + range.limit));
-    return keys.slice(Math.max(start, end - range.limit), end).reverse();
+    const buckets = this.#buckets;
+    const [sb, si] = range.lower === undefined
+      ? [0, 0]
+      : this.#position(range.lower, !!range.lowerOpen);
+    const [eb, ei] = range.upper === undefined
+      ? [buckets.length, 0]
+      : this.#position(range.upper, !range.upperOpen);
+    const out: string[] = [];
+    if (!range.reverse) {
+      for (let b = sb, i = si; out.length < range.limit; i++) {
+        if (b > eb || (b === eb && i >= ei) || b >= buckets.length) break;
+        if (i >= buckets[b].length) {
+          b++;
+          i = -1;
+          continue;
+        }
+        out.push(buckets[b][i]);
+      }
+      return out;
+    }
+    // Backwards from just before the end position.
+    let b = eb;
+    let i = ei - 1;
+    while (out.length < range.limit) {
+      if (i < 0) {
+        b--;
+        if (b < 0) break;
+        i = buckets[b].length - 1;
+        continue;
+      }
+      if (b < sb || (b === sb && i < si)) break;
+      out.push(buckets[b][i]);
+      i--;
+    }
+    return out;
   }
 }
 
