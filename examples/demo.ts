@@ -12,6 +12,7 @@
 import {
   BatchWriteError,
   BatchWriter,
+  type Checkpoint,
   DynamoDBClient,
   type DynamoDBClientOptions,
   MemoryBackend,
@@ -153,6 +154,70 @@ const modelTotals = User.getTotalMetrics();
 console.log(
   `  User model totals: ${modelTotals.operations} operations, ${modelTotals.items} items`,
 );
+
+console.log("\n9. Reads: a query by key prefix, and a parallel scan resumed by cursor");
+{
+  await client.batchWrite(
+    table,
+    Array.from({ length: 12 }, (_, i) => ({
+      pk: "USER#1",
+      sk: `ORDER#${String(i).padStart(3, "0")}`,
+      total: 10 * i,
+    })),
+  );
+  const orders = client.query(table, {
+    key: { pk: "USER#1", sk: { beginsWith: "ORDER#" } },
+    filter: { expression: "#t >= :min", names: { "#t": "total" }, values: { ":min": 50 } },
+    reverse: true,
+    limit: 3,
+  });
+  for await (const order of orders) console.log(`  ${order.sk}: ${order.total}`);
+  console.log(
+    `  ${await client.query(table, { key: { pk: "USER#1" } }).count()} items under USER#1`,
+  );
+  // Stop after the first page, keep its cursor, and finish later (in any process).
+  const scan = client.scan(table, { segments: 4, pageSize: 40 });
+  let cursor: string | undefined;
+  let seen = 0;
+  const ids = new Set<string>();
+  const note = (items: Record<string, unknown>[]) => {
+    seen += items.length;
+    for (const item of items) ids.add(`${item.pk}/${item.sk}`);
+  };
+  for await (const page of scan.pages()) {
+    note(page.items);
+    cursor = page.cursor;
+    break;
+  }
+  for await (const page of client.scan(table, { segments: 4, pageSize: 40, cursor }).pages()) {
+    note(page.items);
+  }
+  const all = await client.scan(table).count();
+  console.log(
+    `  parallel scan of 4 segments, stopped and resumed: ${seen} items read, ${ids.size} distinct, ${all} in the table`,
+  );
+}
+
+console.log("\n10. A bulk job with a checkpoint: putAll, stopped, resumed");
+{
+  const copyTable = `${table}_copy`;
+  await client.createTable(copyTable, { partitionKey: "pk", sortKey: "sk" });
+  const stop = new AbortController();
+  let checkpoint: Checkpoint | undefined;
+  const source = () => Array.from({ length: 500 }, (_, i) => ({ pk: `ITEM#${i}`, sk: "A", n: i }));
+  await client.putAll(copyTable, source(), {
+    signal: stop.signal,
+    onCheckpoint: (c) => checkpoint = c,
+    onProgress: (p) => p.done >= 200 && stop.abort(new Error("time limit")),
+  }).catch((err) => console.log(`  stopped: ${err.cause?.message} at ${checkpoint?.position}`));
+  await client.putAll(copyTable, source(), {
+    resumeFrom: checkpoint,
+    onCheckpoint: (c) => checkpoint = c,
+  });
+  const count = await client.scan(copyTable).count();
+  console.log(`  resumed and done: ${count} items, checkpoint done=${checkpoint?.done}`);
+  await client.deleteTable(copyTable);
+}
 
 const totals = client.getTotalMetrics();
 console.log(
