@@ -117,6 +117,11 @@ function assertAllStored(
  * exhausted, a long one: a request that times out may still have been applied, and only a
  * reply tells the client so, so the exact accounting there needs every applied write answered.
  */
+/** One line of counts per flow, for the record (run with CHAOS_REPORT=1). */
+function report(label: string, counts: Record<string, unknown>): void {
+  if (Deno.env.get("CHAOS_REPORT")) console.log(`chaos ${label}: ${JSON.stringify(counts)}`);
+}
+
 function faultyClient(endpoint: string, maxAttempts: number): DynamoDBClient {
   return localClient(endpoint, {
     retry: { maxAttempts, minTimeout: 1, maxTimeout: 10 },
@@ -140,6 +145,7 @@ Deno.test(`chaos: ${N} writes through batchWrite, none lost`, async () => {
   assert.ok(metrics.retries > 0 && metrics.throttles > 0);
   assert.ok(faults.stats.dropped > 0 && faults.stats.serverErrors > 0 && faults.stats.slow > 0);
   assert.ok(faults.stats.unprocessedElements > N / 10);
+  report("batchWrite", { items: N, stored: rows.size, lost: N - rows.size, ...faults.stats });
 });
 
 Deno.test(`chaos: ${N} writes through BatchWriter, none lost`, async () => {
@@ -162,6 +168,7 @@ Deno.test(`chaos: ${N} writes through BatchWriter, none lost`, async () => {
   assert.equal(progress.done, N);
   assert.equal(progress.failed, 0);
   assert.ok(faults.stats.unprocessedElements > N / 10);
+  report("BatchWriter", { items: N, stored: rows.size, lost: N - rows.size, ...faults.stats });
 });
 
 Deno.test(`chaos: ${N} gets through batchGet, every item read`, async () => {
@@ -177,6 +184,7 @@ Deno.test(`chaos: ${N} gets through batchGet, every item read`, async () => {
   assert.equal(byKey.size, N);
   for (const it of items) assert.deepEqual(byKey.get(keyOf(it)), it);
   assert.ok(faults.stats.unprocessedElements > N / 10);
+  report("batchGet", { keys: N, read: byKey.size, missing: N - byKey.size, ...faults.stats });
 });
 
 /**
@@ -240,6 +248,12 @@ Deno.test(`chaos, retries exhausted: batchWrite's error lists exactly the ${N} w
   const metrics = client.getLastMetrics()!;
   assert.equal(metrics.unprocessed, err.unprocessed.puts.length + err.unprocessed.deletes.length);
   assert.equal(metrics.items + metrics.unprocessed, N);
+  report("batchWrite, retries exhausted", {
+    writes: N,
+    listed: err.unprocessed.ops.length,
+    confirmed: metrics.items,
+    ...faults.stats,
+  });
 });
 
 Deno.test(`chaos, retries exhausted: BatchWriter's error lists exactly the ${N} puts' failures`, async () => {
@@ -255,6 +269,12 @@ Deno.test(`chaos, retries exhausted: BatchWriter's error lists exactly the ${N} 
   assert.ok(err.unprocessed.puts.length > 0);
   const rows = await stored(name);
   assertExactlyUnwritten(err, rows, puts, [], faults.stats.unconfirmedWrites, "BatchWriter");
+  report("BatchWriter, retries exhausted", {
+    puts: N,
+    listed: err.unprocessed.ops.length,
+    stored: rows.size,
+    ...faults.stats,
+  });
 });
 
 Deno.test(`chaos, retries exhausted: batchGet's error lists exactly the ${N} keys not read`, async () => {
@@ -283,6 +303,12 @@ Deno.test(`chaos, retries exhausted: batchGet's error lists exactly the ${N} key
   }
   const given = new Set<unknown>(keys);
   assert.ok(err.unprocessed.every((k) => given.has(k)), "listed keys are the caller's objects");
+  report("batchGet, retries exhausted", {
+    keys: N,
+    read: read.size,
+    listed: unread.size,
+    ...faults.stats,
+  });
 });
 
 Deno.test({ name: "close the server", fn: () => real.close() });
