@@ -6,6 +6,7 @@
  */
 
 import { DynamoDBClient, MemoryBackend } from "../mod.ts";
+import { startDynalite } from "./_dynalite.ts";
 
 function option(name: string, fallback: number): number {
   const at = Deno.args.indexOf(name);
@@ -14,35 +15,6 @@ function option(name: string, fallback: number): number {
 
 const ITEMS = option("--items", 20_000);
 const ROUNDS = option("--rounds", 3);
-
-async function startDynalite(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const bin = new URL("../node_modules/dynalite/cli.js", import.meta.url).pathname;
-  const child = new Deno.Command("node", {
-    args: [bin, "--host", "127.0.0.1", "--port", String(port), "--createTableMs", "0"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error("dynalite did not start");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill();
-      await child.status;
-    },
-  };
-}
 
 function items(round: number) {
   return Array.from({ length: ITEMS }, (_, i) => ({

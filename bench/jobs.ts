@@ -10,6 +10,7 @@
  */
 
 import { DynamoDBClient, MemoryBackend, readJsonLines, writeJsonLines } from "../mod.ts";
+import { startDynalite } from "./_dynalite.ts";
 
 function option(name: string, fallback: number): number {
   const at = Deno.args.indexOf(name);
@@ -19,35 +20,6 @@ function option(name: string, fallback: number): number {
 const ITEMS = option("--items", 100_000);
 const SCAN_ITEMS = option("--scan-items", 50_000);
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
-
-async function startDynalite(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const bin = new URL("../node_modules/dynalite/cli.js", import.meta.url).pathname;
-  const child = new Deno.Command("node", {
-    args: [bin, "--host", "127.0.0.1", "--port", String(port), "--createTableMs", "0"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error("dynalite did not start");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill();
-      await child.status;
-    },
-  };
-}
 
 function item(i: number) {
   return {

@@ -1,3 +1,4 @@
+import { startDynalite } from "./_dynalite.ts";
 /**
  * Runs every benchmark in one go and prints a markdown table; with `--write`, also puts the
  * table into BENCHMARKS.md between its result markers.
@@ -130,46 +131,6 @@ async function startStub(latencyMs = 0): Promise<Server> {
     endpoint: `http://127.0.0.1:${port}`,
     stop: async () => {
       await child.stdin.close().catch(() => {});
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
-}
-
-async function startDynalite(): Promise<Server> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const child = new Deno.Command(NODE, {
-    args: [
-      path("node_modules/dynalite/cli.js"),
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--createTableMs",
-      "0",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill("SIGKILL");
-        throw new Error("dynalite did not start within 15 s");
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
       child.kill("SIGTERM");
       await child.status;
     },

@@ -574,13 +574,13 @@ export class DynamoDBClient {
    * @throws {BatchWriteError} Listing every item handed over and not written, in order (after
    *   an abort, its `cause` is the signal's reason).
    */
-  putAll(
+  async putAll(
     table: string,
     source: Source<Item>,
     options: BulkOptions = {},
   ): Promise<OperationMetrics> {
     checkTableName(table);
-    return putAll(this, table, source, options);
+    return await putAll(this, table, source, options);
   }
 
   /**
@@ -592,13 +592,13 @@ export class DynamoDBClient {
    *   read and no `keySchema` is given.
    * @throws {BatchWriteError} Listing every delete not confirmed, in order.
    */
-  deleteAll(
+  async deleteAll(
     table: string,
     source: Source<Key | Item>,
     options: BulkOptions = {},
   ): Promise<OperationMetrics> {
     checkTableName(table);
-    return deleteAll(this, table, source, options);
+    return await deleteAll(this, table, source, options);
   }
 
   /**
@@ -622,10 +622,14 @@ export class DynamoDBClient {
    *
    * @throws {BatchWriteError} Listing every item read and not written.
    */
-  copyTable(from: string, to: string, options: CopyTableOptions = {}): Promise<OperationMetrics> {
+  async copyTable(
+    from: string,
+    to: string,
+    options: CopyTableOptions = {},
+  ): Promise<OperationMetrics> {
     checkTableName(from);
     checkTableName(to);
-    return copyTable(this, from, to, options);
+    return await copyTable(this, from, to, options);
   }
 
   /** Creates a {@linkcode BatchWriter} for `table`. */

@@ -43,7 +43,78 @@ export interface BulkOptions {
 /** Items or keys, from an array, a generator, a stream of JSON Lines, a query or a scan. */
 export type Source<T> = Iterable<T> | AsyncIterable<T>;
 
-/** Runs one job: the source into a writer, with a watermark of what is confirmed. */
+/** What differs between jobs: where positions come from and what a checkpoint holds. */
+interface JobSpec {
+  /** The job's name (`putAll`, ...), also its metrics' operation. */
+  job: string;
+  /** The table written to. */
+  table: string;
+  /** The client that writes. */
+  target: EngineOwner;
+  /** The caller's options. */
+  options: BulkOptions;
+  /** The key schema, when known. */
+  keySchema?: KeySchema;
+  /** The writer position of the first operation. */
+  firstIndex?: number;
+  /** Takes confirmed writer positions; returns whether the checkpoint moved. */
+  confirm(indexes: number[]): boolean;
+  /** The checkpoint as of now. */
+  checkpoint(done: boolean): Checkpoint;
+  /** Hands the source to the writer; resolves to whether all of it was handed over. */
+  feed(writer: BatchWriter): Promise<boolean>;
+}
+
+/**
+ * Runs one job: its source into a writer, checkpoints as writes are confirmed, and one last
+ * checkpoint however it ends. Throws what was not written, then what failed in the source; a
+ * stopped job that wrote everything handed over throws a `BatchWriteError` with nothing listed
+ * and the signal's reason, since it is not done.
+ */
+async function runJob(spec: JobSpec): Promise<OperationMetrics> {
+  const { options, table } = spec;
+  const { signal } = options;
+  let metrics: OperationMetrics | undefined;
+  const writer = new BatchWriter(spec.target, table, {
+    keySchema: spec.keySchema,
+    signal,
+    maxBuffered: options.maxBuffered,
+    firstIndex: spec.firstIndex,
+    operation: spec.job,
+    onProgress: options.onProgress,
+    onMetrics: (m) => {
+      metrics = m;
+      callHook(options.onMetrics, m);
+    },
+    onConfirmed: (indexes) => {
+      if (spec.confirm(indexes)) callHook(options.onCheckpoint, spec.checkpoint(false));
+    },
+  });
+  let sourceError: unknown;
+  let complete = false;
+  try {
+    if (!signal?.aborted) complete = await spec.feed(writer);
+  } catch (err) {
+    sourceError = err;
+  }
+  let writeError: unknown;
+  try {
+    await writer.close();
+  } catch (err) {
+    writeError = err;
+  }
+  const done = complete && !signal?.aborted && writeError === undefined &&
+    sourceError === undefined;
+  callHook(options.onCheckpoint, spec.checkpoint(done));
+  if (writeError !== undefined) throw writeError;
+  if (sourceError !== undefined) throw sourceError;
+  if (signal?.aborted) {
+    throw new BatchWriteError(table, { puts: [], deletes: [], ops: [] }, { cause: signal.reason });
+  }
+  return metrics ?? newMetrics(spec.job, table);
+}
+
+/** Runs a job over a source: a watermark of confirmed source positions is its checkpoint. */
 async function run<T>(
   client: EngineOwner,
   job: string,
@@ -56,66 +127,36 @@ async function run<T>(
   const resume = checkResume(options.resumeFrom, job, table);
   const skip = resume?.position ?? 0;
   const watermark = new Watermark(skip);
-  const written = resume?.written ?? 0;
   let confirmed = 0;
-  let finished = false;
-  const checkpoint = (): Checkpoint => ({
-    version: 1,
+  return await runJob({
     job,
     table,
-    position: watermark.position,
-    written: written + confirmed,
-    ...(finished ? { done: true } : {}),
-  });
-  let metrics: OperationMetrics | undefined;
-  const { signal } = options;
-  const writer = new BatchWriter(client, table, {
-    keySchema: schema
-      ? { partitionKey: schema.partitionKey, sortKey: schema.sortKey }
-      : options.keySchema,
-    signal,
-    maxBuffered: options.maxBuffered,
+    target: client,
+    options,
+    keySchema: schema ?? options.keySchema,
     firstIndex: skip,
-    operation: job,
-    onProgress: options.onProgress,
-    onMetrics: (m) => {
-      metrics = m;
-      callHook(options.onMetrics, m);
-    },
-    onConfirmed: (indexes) => {
+    confirm(indexes) {
       confirmed += indexes.length;
-      if (watermark.confirm(indexes)) callHook(options.onCheckpoint, checkpoint());
+      return watermark.confirm(indexes);
     },
-  });
-  let sourceError: unknown;
-  let position = 0;
-  try {
-    if (!signal?.aborted) {
+    checkpoint: (done) => ({
+      version: 1,
+      job,
+      table,
+      position: watermark.position,
+      written: (resume?.written ?? 0) + confirmed,
+      ...(done ? { done: true } : {}),
+    }),
+    async feed(writer) {
+      let position = 0;
       for await (const value of source) {
         if (position++ < skip) continue;
         await send(writer, value);
-        if (signal?.aborted) break;
+        if (options.signal?.aborted) return false;
       }
-    }
-  } catch (err) {
-    sourceError = err;
-  }
-  let writeError: unknown;
-  try {
-    await writer.close();
-  } catch (err) {
-    writeError = err;
-  }
-  finished = writeError === undefined && sourceError === undefined && !signal?.aborted;
-  callHook(options.onCheckpoint, checkpoint());
-  if (writeError !== undefined) throw writeError;
-  if (sourceError !== undefined) throw sourceError;
-  if (signal?.aborted) {
-    // Stopped with everything handed over written: nothing is unconfirmed, but the job is
-    // not done; the last checkpoint says where to continue.
-    throw new BatchWriteError(table, { puts: [], deletes: [], ops: [] }, { cause: signal.reason });
-  }
-  return metrics!;
+      return true;
+    },
+  });
 }
 
 /**
@@ -199,66 +240,41 @@ export async function copyTable(
   const { signal } = options;
   const pages = new PageTrail(resume);
   let confirmed = 0;
-  const checkpoint = (done = false): Checkpoint => ({
-    version: 1,
+  return await runJob({
     job,
     table: to,
-    position: pages.position,
-    written: (resume?.written ?? 0) + confirmed,
-    ...(pages.cursor !== undefined ? { cursor: pages.cursor } : {}),
-    ...(done ? { done: true } : {}),
-  });
-  let metrics: OperationMetrics | undefined;
-  const writer = new BatchWriter(options.target ?? client, to, {
+    target: options.target ?? client,
+    options,
     keySchema: options.keySchema,
-    signal,
-    maxBuffered: options.maxBuffered,
-    operation: job,
-    onProgress: options.onProgress,
-    onMetrics: (m) => {
-      metrics = m;
-      callHook(options.onMetrics, m);
-    },
-    onConfirmed: (indexes) => {
+    confirm(indexes) {
       confirmed += indexes.length;
-      if (pages.confirm(indexes)) callHook(options.onCheckpoint, checkpoint());
+      return pages.confirm(indexes);
     },
-  });
-  let sourceError: unknown;
-  let scanDone = resume?.done === true;
-  try {
-    if (!scanDone && !signal?.aborted) {
+    checkpoint: (done) => ({
+      version: 1,
+      job,
+      table: to,
+      position: pages.position,
+      written: (resume?.written ?? 0) + confirmed,
+      ...(pages.cursor !== undefined ? { cursor: pages.cursor } : {}),
+      ...(done && pages.settled ? { done: true } : {}),
+    }),
+    async feed(writer) {
+      if (resume?.done) return true;
       const scan = client.scan(from, { segments: options.segments, cursor: pages.cursor, signal });
-      read: for await (const page of scan.pages()) {
+      for await (const page of scan.pages()) {
         for (const item of page.items) {
           const out = options.transform ? options.transform(item) : item;
           if (out === undefined) continue;
           await writer.put(out);
           pages.handed++;
-          if (signal?.aborted) break read;
+          if (signal?.aborted) return false;
         }
         pages.pageRead(page.items.length, page.cursor);
       }
-      scanDone = !signal?.aborted;
-    }
-  } catch (err) {
-    sourceError = err;
-  }
-  let writeError: unknown;
-  try {
-    await writer.close();
-  } catch (err) {
-    writeError = err;
-  }
-  const done = scanDone && writeError === undefined && sourceError === undefined &&
-    pages.settled;
-  callHook(options.onCheckpoint, checkpoint(done));
-  if (writeError !== undefined) throw writeError;
-  if (sourceError !== undefined) throw sourceError;
-  if (signal?.aborted) {
-    throw new BatchWriteError(to, { puts: [], deletes: [], ops: [] }, { cause: signal.reason });
-  }
-  return metrics ?? newMetrics(job, to);
+      return true;
+    },
+  });
 }
 
 /**
