@@ -15,14 +15,13 @@
  */
 
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { buildModule, buildOptions, DIST, ROOT, useBundle } from "./bundle.mjs";
+import { startDynalite } from "./_dynalite.mjs";
 
 const STEP_TIMEOUT_MS = 120_000;
 const RUNTIMES = ["node", "bun", "workerd", "deno", "worker-example"];
@@ -49,68 +48,6 @@ async function bundleHosts() {
     minify: false,
     plugins: [useBundle],
   }));
-}
-
-/** A port that was free a moment ago. */
-export async function freePort() {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
-async function waitForPort(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; Date.now() < deadline && attempt < 1000; attempt++) {
-    const connected = await new Promise((resolve) => {
-      const socket = createConnection({ host: "127.0.0.1", port });
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (connected) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-}
-
-/** Starts dynalite on 127.0.0.1 at a free port. */
-export async function startDynalite() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [
-    join(ROOT, "node_modules/dynalite/cli.js"),
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--createTableMs",
-    "0",
-    "--deleteTableMs",
-    "0",
-  ], { stdio: "ignore" });
-  const exited = once(child, "exit");
-  try {
-    await waitForPort(port, 15_000);
-  } catch (err) {
-    child.kill("SIGKILL");
-    throw err;
-  }
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
-  };
 }
 
 /** Runs a command, echoing its output, killed after `timeoutMs`. */
