@@ -119,7 +119,11 @@ function assertAllStored(
  */
 /** One line of counts per flow, for the record (run with CHAOS_REPORT=1). */
 function report(label: string, counts: Record<string, unknown>): void {
-  if (Deno.env.get("CHAOS_REPORT")) console.log(`chaos ${label}: ${JSON.stringify(counts)}`);
+  if (!Deno.env.get("CHAOS_REPORT")) return;
+  const flat = Object.fromEntries(
+    Object.entries(counts).map(([k, v]) => [k, Array.isArray(v) ? v.length : v]),
+  );
+  console.log(`chaos ${label}: ${JSON.stringify(flat)}`);
 }
 
 function faultyClient(endpoint: string, maxAttempts: number): DynamoDBClient {
