@@ -16,7 +16,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { createHash, createHmac } from "node:crypto";
+import * as crypto from "node:crypto";
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type {
@@ -190,7 +190,7 @@ class NodeSigner {
     const date = datetime.slice(0, 8);
     const scope = `${date}/${region}/${service}/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${datetime}\n${scope}\n${sha256(canonical)}`;
-    const signature = createHmac(
+    const signature = crypto.createHmac(
       "sha256",
       this.#key(credentials.secretAccessKey, date, region, service),
     )
@@ -226,11 +226,17 @@ class NodeSigner {
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac("sha256", key).update(data, "utf8").digest();
+  return crypto.createHmac("sha256", key).update(data, "utf8").digest();
 }
 
+// One-shot `crypto.hash` (Node 20.12+, 21.7+) skips building a Hash object per call.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string })
+  .hash;
+
 function sha256(data: string): string {
-  return createHash("sha256").update(data, "utf8").digest("hex");
+  return oneShot
+    ? oneShot("sha256", data, "hex")
+    : crypto.createHash("sha256").update(data, "utf8").digest("hex");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,11 +283,16 @@ function send(
 
 function readBody(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    let text = "";
-    res.setEncoding("utf8");
-    res.on("data", (chunk: string) => text += chunk);
-    res.on("end", () => resolve(text));
-    res.on("error", reject);
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("end", () => {
+      resolve(
+        chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8"),
+      );
+    });
+    // No "error" listener: with one, every response that ends is destroyed through an error
+    // path that costs more than the rest of reading it. A connection lost mid-body ends the
+    // response incomplete, which "close" sees.
     res.on("close", () => {
       if (!res.complete) {
         reject(Object.assign(new Error("The connection closed before the response ended"), {
