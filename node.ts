@@ -36,8 +36,9 @@ export interface NodeTransportOptions {
    */
   maxSockets?: number;
   /**
-   * The agent to send with, for TLS or proxy settings of your own; it should keep connections
-   * alive. `maxSockets` is ignored when it is given.
+   * The agent to send with, for TLS or proxy settings of your own: an `https.Agent` for an
+   * `https:` endpoint, an `http.Agent` for `http:`. It should keep connections alive;
+   * `maxSockets` is ignored when it is given, and `close()` leaves it open.
    * @default {a keep-alive agent of this transport's own}
    */
   agent?: HttpAgent;
@@ -250,9 +251,17 @@ function send(
   if (signal?.aborted) return Promise.reject(signal.reason);
   const endpoint = endpointOf(request.url);
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { ...request.headers };
-    headers.host = endpoint.host;
-    headers["content-length"] = Buffer.byteLength(request.body);
+    // Headers as a flat list are written as given (still validated), without a setHeader
+    // per header.
+    const headers = [
+      "host",
+      endpoint.host,
+      "content-length",
+      String(Buffer.byteLength(request.body)),
+    ];
+    for (const name in request.headers) {
+      if (name !== "host" && name !== "content-length") headers.push(name, request.headers[name]);
+    }
     const req = (endpoint.secure ? httpsRequest : httpRequest)({
       hostname: endpoint.hostname,
       port: endpoint.port || undefined,
