@@ -210,9 +210,36 @@ Deno.test("node transport: 'fetch' and 'transport' together are refused", () => 
   );
 });
 
+/** A self-signed certificate for localhost, as key.pem and cert.pem in `dir`. */
+async function selfSigned(dir: string): Promise<void> {
+  const made = await new Deno.Command("openssl", {
+    args: [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost",
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/cert.pem`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!made.success) throw new Error(new TextDecoder().decode(made.stderr));
+}
+
 async function runUnderNode(endpoint: string): Promise<Record<string, Record<string, unknown>>> {
   const dir = await Deno.makeTempDir({ prefix: "dynobatch-node-transport-" });
   try {
+    await selfSigned(dir);
     const out = `${dir}/transport_check.mjs`;
     const bundle = await new Deno.Command(`${ROOT}node_modules/.bin/esbuild`, {
       args: [
@@ -229,7 +256,7 @@ async function runUnderNode(endpoint: string): Promise<Record<string, Record<str
     }).output();
     if (!bundle.success) throw new Error(new TextDecoder().decode(bundle.stderr));
     const run = await new Deno.Command("node", {
-      args: [out, endpoint],
+      args: [out, endpoint, dir],
       stdout: "piped",
       stderr: "piped",
       signal: AbortSignal.timeout(60_000),
@@ -241,13 +268,20 @@ async function runUnderNode(endpoint: string): Promise<Record<string, Record<str
   }
 }
 
-Deno.test("node transport under node: batch write and get, keep-alive, abort, refused", async (t) => {
+Deno.test("node transport under node: batch write and get, keep-alive, abort, refused, https", async (t) => {
   await using dynalite = await startDynalite();
   const result = await runUnderNode(dynalite.endpoint);
 
   await t.step("batchWrite and batchGet against dynalite round-trip every item", () => {
     // 260 items: 11 write requests of at most 25, 3 get requests of at most 100.
     assert.deepEqual(result.batch, { written: 260, writeRequests: 11, read: 260, same: true });
+  });
+
+  await t.step("a DynamoDB error answer is decoded as with fetch", () => {
+    const missing = result.missingTable as Record<string, string>;
+    assert.equal(missing.name, "DynamoDBError", JSON.stringify(missing));
+    assert.equal(missing.code, "ResourceNotFoundException");
+    assert.match(missing.message, /no_such_table/);
   });
 
   await t.step("connections are kept alive and reused", () => {
@@ -276,5 +310,11 @@ Deno.test("node transport under node: batch write and get, keep-alive, abort, re
       refused.message as string,
     );
     assert.equal(refused.secretShown, false);
+  });
+
+  await t.step("https goes through the caller's agent, on one kept-alive connection", () => {
+    const https = result.https as { connections: number; hosts: string[]; expectedHost: string };
+    assert.equal(https.connections, 1);
+    assert.deepEqual(https.hosts, [https.expectedHost]);
   });
 });

@@ -4,12 +4,15 @@
  *
  * Prints one JSON line with what each scenario saw.
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { Agent as HttpsAgent, createServer as createHttpsServer } from "node:https";
 import process from "node:process";
 import { DynamoDBClient } from "../../mod.ts";
 import { nodeTransport } from "../../node.ts";
 
 const endpoint = process.argv[2];
+const tlsDir = process.argv[3];
 const credentials = { accessKeyId: "AKIDNODE", secretAccessKey: "node-secret" };
 const out = {};
 
@@ -29,10 +32,12 @@ async function caught(promise) {
 }
 
 /** A local server that counts connections and answers PutItem, or never answers "Hang". */
-async function countingServer() {
+async function countingServer(tls) {
   let connections = 0;
   let closedWhileWaiting = 0;
-  const server = createServer((req, res) => {
+  const hosts = new Set();
+  const handler = (req, res) => {
+    hosts.add(req.headers.host);
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
@@ -50,11 +55,13 @@ async function countingServer() {
       });
       res.end(text);
     });
-  });
-  server.on("connection", () => connections++);
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+  server.on(tls ? "secureConnection" : "connection", () => connections++);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    endpoint: `http://127.0.0.1:${server.address().port}`,
+    endpoint: `${tls ? "https://localhost" : "http://127.0.0.1"}:${server.address().port}`,
+    hosts,
     get connections() {
       return connections;
     },
@@ -91,6 +98,9 @@ async function countingServer() {
     read: got.length,
     same: JSON.stringify(got) === JSON.stringify(items),
   };
+  // A DynamoDB error answer comes back decoded, as with fetch.
+  const missing = await caught(client.putItem("no_such_table", { pk: "x", sk: "y" }));
+  out.missingTable = fields(missing);
   transport.close();
 }
 
@@ -157,6 +167,25 @@ async function countingServer() {
     secretShown: JSON.stringify({ ...fields(err), stack: err?.stack }).includes("node-secret"),
   };
   transport.close();
+}
+
+// 5. HTTPS with an agent of the caller's own (here: one that trusts a self-signed certificate).
+{
+  const key = readFileSync(`${tlsDir}/key.pem`);
+  const cert = readFileSync(`${tlsDir}/cert.pem`);
+  const server = await countingServer({ key, cert });
+  const agent = new HttpsAgent({ keepAlive: true, ca: cert });
+  const transport = nodeTransport({ agent });
+  const client = new DynamoDBClient({ endpoint: server.endpoint, credentials, transport });
+  for (let i = 0; i < 3; i++) await client.putItem("things", { pk: `p${i}` });
+  out.https = {
+    connections: server.connections,
+    hosts: [...server.hosts],
+    expectedHost: new URL(server.endpoint).host,
+  };
+  transport.close();
+  agent.destroy();
+  await server.close();
 }
 
 console.log(JSON.stringify(out));
