@@ -58,6 +58,12 @@ export type { ResolvedKeySchema } from "./src/batch/keys.ts";
 export type { Backend, ExecuteOptions } from "./src/backends/backend.ts";
 export { HttpBackend } from "./src/backends/http.ts";
 export type { HttpBackendOptions } from "./src/backends/http.ts";
+export type {
+  SignRequest,
+  Transport,
+  TransportRequest,
+  TransportResponse,
+} from "./src/backends/transport.ts";
 export { MemoryBackend } from "./src/backends/memory.ts";
 export type { FaultOptions, MemoryBackendOptions } from "./src/backends/memory.ts";
 export { IndexedDBBackend } from "./src/backends/indexeddb.ts";

@@ -1,12 +1,13 @@
 // Bundle sizes, minified and gzipped: the dynobatch core (DynamoDBClient + BatchWriter, with
-// aws4fetch), the whole mod.ts, and the AWS SDK's DocumentClient + BatchWriteCommand. Also
-// writes dist/dynobatch.js, the bundle the Node contenders load. Prints one JSON line.
+// aws4fetch), the whole mod.ts, the optional Node transport (node.ts) and the AWS SDK's
+// DocumentClient + BatchWriteCommand. Also writes dist/dynobatch.js and dist/node.js, the
+// bundles the Node contenders load. Prints one JSON line.
 //
 //   node bench/bundle_size.mjs
 
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
-import { buildModule, buildOptions } from "../scripts/bundle.mjs";
+import { buildModule, buildNodeTransport, buildOptions } from "../scripts/bundle.mjs";
 
 const ENTRIES = {
   core: {
@@ -14,6 +15,7 @@ const ENTRIES = {
     platform: "neutral",
   },
   full: { contents: 'export * from "../mod.ts";', platform: "neutral" },
+  node: { contents: 'export * from "../node.ts";', platform: "node" },
   // The SDK's smallest build is its browser one: the Node build pulls in node:http and more.
   sdk: {
     contents: 'export { DynamoDBClient } from "@aws-sdk/client-dynamodb";\n' +
@@ -34,6 +36,7 @@ async function size({ contents, platform }) {
 }
 
 await buildModule();
+await buildNodeTransport();
 const out = {};
 for (const [name, entry] of Object.entries(ENTRIES)) out[name] = await size(entry);
 console.log(JSON.stringify(out));

@@ -1,11 +1,16 @@
 // One contender of the client-CPU benchmark, run as a fresh process under Deno or Node against
 // the stub server. Prints one JSON line: CPU and wall time of the write and get phases.
 //
-//   node bench/cpu.mjs --contender dynobatch|sdk|floor --endpoint URL [--items 100000]
+//   node bench/cpu.mjs --contender dynobatch|dynobatch-node|sdk|aws-lite|floor --endpoint URL
+//     [--items 100000]
 //     [--concurrency 4] [--warmup N] [--phases write,get]
 //   deno run -A bench/cpu.mjs ...
 //
-// All three send the same requests (25 puts or 100 keys each, 4 in flight) after a warm-up
+// dynobatch-node is dynobatch with nodeTransport() (node:http, node:crypto; dist/node.js under
+// Node); aws-lite is @aws-lite/client with its DynamoDB plugin (node:http, keep-alive) and the
+// same hand-written chunk-and-retry loop as the SDK.
+//
+// All of them send the same requests (25 puts or 100 keys each, 4 in flight) after a warm-up
 // (5% of the items unless --warmup says otherwise). The runner also uses it against dynalite
 // (wall time) and against the stub with a fixed latency (throughput by concurrency).
 
@@ -48,6 +53,12 @@ function chunks(list, size) {
   return out;
 }
 
+// The hand-written get loops keep the items they read, as dynobatch's batchGet returns them: a
+// loop that drops each page at once would skip the cost of holding 100,000 items.
+function keep(items, page) {
+  if (page) { for (const item of page) items.push(item); }
+}
+
 async function pool(count, lanes, worker) {
   let next = 0;
   await Promise.all(
@@ -58,7 +69,7 @@ async function pool(count, lanes, worker) {
 }
 
 // --- dynobatch -------------------------------------------------------------------------------
-async function dynobatch() {
+async function dynobatch(transport) {
   const mod = isDeno ? await import("../mod.ts") : await import("../dist/dynobatch.js");
   const client = new mod.DynamoDBClient({
     endpoint,
@@ -66,11 +77,18 @@ async function dynobatch() {
     credentials,
     concurrency: CONCURRENCY,
     requestTimeoutMs: Number(arg("--timeout-ms", "30000")),
+    transport,
   });
   return {
     write: (items) => client.batchWrite(TABLE, items),
     get: async (keys) => (await client.batchGet(TABLE, keys)).length,
   };
+}
+
+// --- dynobatch with the Node transport (node:http keep-alive, node:crypto signing) ---------
+async function dynobatchNode() {
+  const { nodeTransport } = isDeno ? await import("../node.ts") : await import("../dist/node.js");
+  return await dynobatch(nodeTransport());
 }
 
 // --- AWS SDK v3 DocumentClient, with the chunk-and-retry loop users write by hand ---------
@@ -94,18 +112,55 @@ async function sdk() {
         }
       }),
     get: async (keys) => {
-      let got = 0;
+      const items = [];
       await pool(Math.ceil(keys.length / 100), CONCURRENCY, async (c) => {
         let pending = keys.slice(c * 100, c * 100 + 100);
         while (pending.length) {
           const out = await doc.send(
             new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: pending } } }),
           );
-          got += out.Responses?.[TABLE]?.length ?? 0;
+          keep(items, out.Responses?.[TABLE]);
           pending = out.UnprocessedKeys?.[TABLE]?.Keys ?? [];
         }
       });
-      return got;
+      return items.length;
+    },
+  };
+}
+
+// --- aws-lite (node:http keep-alive, aws4 over node:crypto), with the same loop as the SDK --
+async function awsLite() {
+  const { default: awsLiteClient } = await import("@aws-lite/client");
+  const { default: dynamodbPlugin } = await import("@aws-lite/dynamodb");
+  const aws = await awsLiteClient({
+    ...credentials,
+    region,
+    endpoint,
+    plugins: [dynamodbPlugin],
+    retries: 10,
+  });
+  return {
+    write: (items) =>
+      pool(Math.ceil(items.length / 25), CONCURRENCY, async (c) => {
+        let requests = items.slice(c * 25, c * 25 + 25).map((Item) => ({ PutRequest: { Item } }));
+        while (requests.length) {
+          const out = await aws.DynamoDB.BatchWriteItem({ RequestItems: { [TABLE]: requests } });
+          requests = out.UnprocessedItems?.[TABLE] ?? [];
+        }
+      }),
+    get: async (keys) => {
+      const items = [];
+      await pool(Math.ceil(keys.length / 100), CONCURRENCY, async (c) => {
+        let pending = keys.slice(c * 100, c * 100 + 100);
+        while (pending.length) {
+          const out = await aws.DynamoDB.BatchGetItem({
+            RequestItems: { [TABLE]: { Keys: pending } },
+          });
+          keep(items, out.Responses?.[TABLE]);
+          pending = out.UnprocessedKeys?.[TABLE]?.Keys ?? [];
+        }
+      });
+      return items.length;
     },
   };
 }
@@ -165,7 +220,21 @@ function floor() {
   };
 }
 
-const runner = await { dynobatch, sdk, floor }[contender]();
+const contenders = {
+  dynobatch: () => dynobatch(),
+  "dynobatch-node": dynobatchNode,
+  sdk,
+  "aws-lite": awsLite,
+  floor,
+};
+if (!contenders[contender]) {
+  throw new Error(
+    `Unknown contender: expected one of ${
+      Object.keys(contenders).join(", ")
+    }: current value is ${contender}`,
+  );
+}
+const runner = await contenders[contender]();
 
 async function phase(items) {
   const keys = items.map(({ pk, sk }) => ({ pk, sk }));

@@ -7,7 +7,8 @@ import { startDynalite } from "./_dynalite.ts";
  *
  * 1. Client CPU per item: a batch write and a batch get against a stub DynamoDB (its own
  *    process, instant canned answers), for dynobatch, the AWS SDK v3 DocumentClient and the
- *    floor (aws4fetch sending pre-marshalled bodies), each in a fresh Deno and Node process.
+ *    floor (aws4fetch sending pre-marshalled bodies), each in a fresh Deno and Node process;
+ *    on Node also dynobatch with its Node transport and aws-lite.
  * 2. Latency-bound throughput: the stub waits 20 ms per request; concurrency 1, 4 and 16.
  * 3. Memory: peak RSS growth while 1,000,000 items stream through `await batch.put(x)`.
  * 4. Throughput against dynalite, dynobatch beside the SDK.
@@ -156,14 +157,20 @@ interface CpuResult {
 }
 
 const CONTENDERS = ["floor", "dynobatch", "sdk"] as const;
-type Contender = typeof CONTENDERS[number];
+// Node only: dynobatch over node:http (nodeTransport) and aws-lite, which is Node-only.
+const NODE_CONTENDERS = ["dynobatch-node", "aws-lite"] as const;
+type Contender = typeof CONTENDERS[number] | typeof NODE_CONTENDERS[number];
+
+function cpuContenders(runtime: Runtime): readonly Contender[] {
+  return runtime === "node" ? [...CONTENDERS, ...NODE_CONTENDERS] : CONTENDERS;
+}
 
 async function cpuBench(endpoint: string) {
   const results: Record<string, { write: number[]; get: number[] }> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const runtime of ["deno", "node"] as const) {
       // Interleaved, so that a busy moment on the machine does not land on one contender.
-      for (const contender of CONTENDERS) {
+      for (const contender of cpuContenders(runtime)) {
         log(`cpu ${runtime} ${contender} round ${round + 1}/${ROUNDS}`);
         const r = await runJson<CpuResult>(runtime, "bench/cpu.mjs", [
           "--contender",
@@ -191,7 +198,7 @@ async function cpuBench(endpoint: string) {
     const floor = results[`${runtime}/floor`];
     const fw = median(floor.write);
     const fg = median(floor.get);
-    for (const contender of CONTENDERS) {
+    for (const contender of cpuContenders(runtime as Runtime)) {
       const r = results[`${runtime}/${contender}`];
       const w = median(r.write);
       const g = median(r.get);
@@ -211,7 +218,9 @@ function label(contender: Contender): string {
   return {
     floor: "floor (aws4fetch, pre-marshalled)",
     dynobatch: "dynobatch",
+    "dynobatch-node": "dynobatch + nodeTransport()",
     sdk: "AWS SDK v3 DocumentClient",
+    "aws-lite": "aws-lite (@aws-lite/dynamodb)",
   }[contender];
 }
 
@@ -406,7 +415,7 @@ interface Size {
 
 async function bundleBench() {
   log("bundles (also builds dist/dynobatch.js for the Node contenders)");
-  const r = await runJson<{ core: Size; full: Size; sdk: Size }>(
+  const r = await runJson<{ core: Size; full: Size; node: Size; sdk: Size }>(
     "node",
     "bench/bundle_size.mjs",
     [],
@@ -421,6 +430,7 @@ async function bundleBench() {
       "| --- | ---: | ---: | ---: |",
       row("dynobatch core: `{ DynamoDBClient, BatchWriter }` + aws4fetch", r.core),
       row("dynobatch: everything in mod.ts", r.full),
+      row("dynobatch/node: the optional Node transport (node.ts)", r.node),
       row("AWS SDK v3: DynamoDBClient + DocumentClient + BatchWriteCommand (browser)", r.sdk),
     ],
     coreGzip: r.core.gzipBytes,
@@ -510,6 +520,12 @@ const targets = [
       check(s[`${rt}/dynobatch/get`] <= 1.25)
     } |`,
   ]),
+  ...(["write", "get"] as const).map((phase) => {
+    const vs = s[`node/dynobatch-node/${phase}`] / s[`node/aws-lite/${phase}`];
+    return `| node: nodeTransport() ${phase} CPU ≤ aws-lite | ${fixed(vs, 2)}x | ${
+      check(vs <= 1)
+    } |`;
+  }),
   `| latency-bound ≥ 95% of ceiling (worst of 1, 4, 16) | ${fixed(100 * latency.worst)}% | ${
     check(latency.worst >= 0.95)
   } |`,

@@ -10,8 +10,11 @@
  *   src/env.ts, and only as guarded properties of `globalThis`; a second build with env.ts
  *   stubbed out must not mention them at all.
  *
+ * - the core or the full module pulls in node.ts (the optional Node transport, an entry point
+ *   of its own).
+ *
  * dist/dynobatch.js is the bundle that the smoke runs (Node, Bun, workerd) and the browser
- * test load.
+ * test load; dist/node.js is the Node transport, for Node benchmarks.
  *
  * Usage: node scripts/bundle.mjs [--budget <bytes>]
  */
@@ -104,11 +107,26 @@ async function bundle({ entry, stdin, stub = false }) {
 
 /** Builds the full module into dist/dynobatch.js (used by the smoke and browser runners). */
 export async function buildModule() {
-  const { code } = await bundle({ entry: join(ROOT, "mod.ts") });
+  const { code, inputs } = await bundle({ entry: join(ROOT, "mod.ts") });
   mkdirSync(DIST, { recursive: true });
   writeFileSync(MODULE_BUNDLE, code);
+  return { code, inputs };
+}
+
+/** Builds the Node transport (node.ts, which imports only types from the core) into dist/node.js. */
+export async function buildNodeTransport() {
+  const result = await esbuild.build(buildOptions({
+    entryPoints: [join(ROOT, "node.ts")],
+    platform: "node",
+    write: false,
+  }));
+  const code = result.outputFiles[0].text;
+  mkdirSync(DIST, { recursive: true });
+  writeFileSync(join(DIST, "node.js"), code);
   return code;
 }
+
+const NODE_ENTRY = /(^|[\\/])node\.ts$/;
 
 function gzipSize(code) {
   return gzipSync(code, { level: 9 }).length;
@@ -163,7 +181,8 @@ async function main(args) {
       `'--budget' must be a positive integer of bytes: current value is ${args[at + 1]}`,
     );
   }
-  const full = await buildModule();
+  const { code: full, inputs: fullInputs } = await buildModule();
+  const node = await buildNodeTransport();
   const core = await bundle({ stdin: CORE_ENTRY });
   writeFileSync(join(DIST, "core.js"), core.code);
   const coreStub = await bundle({ stdin: CORE_ENTRY, stub: true });
@@ -175,6 +194,7 @@ async function main(args) {
     `${name.padEnd(46)} ${kb(code.length).padStart(9)} min ${kb(gz).padStart(9)} min+gzip`;
   console.log(row("core (DynamoDBClient, BatchWriter + aws4fetch)", core.code, coreGz));
   console.log(row("full (everything mod.ts exports)", full, fullGz));
+  console.log(row("node transport (node.ts, optional)", node, gzipSize(node)));
   console.log(
     `core gzipped: ${coreGz} B; target ${TARGET_BYTES} B (${kb(TARGET_BYTES)}), ` +
       `CI budget ${budget} B (${kb(budget)})`,
@@ -194,6 +214,12 @@ async function main(args) {
     ],
     ["core bundle includes aws4fetch", awsInputs.length ? [] : ["aws4fetch was not bundled"]],
     [
+      "core and full bundles leave the Node transport out",
+      [...core.inputs, ...fullInputs].filter((p) => NODE_ENTRY.test(p)).map((p) =>
+        `${p} is bundled`
+      ),
+    ],
+    [
       `core bundle within the budget of ${budget} B`,
       coreGz > budget ? [`core is ${coreGz} B, over the budget by ${coreGz - budget} B`] : [],
     ],
@@ -205,7 +231,9 @@ async function main(args) {
     for (const p of problems) console.log(`       ${p}`);
   }
   console.log(
-    `wrote ${relative(ROOT, MODULE_BUNDLE)} and ${relative(ROOT, join(DIST, "core.js"))}`,
+    `wrote ${relative(ROOT, MODULE_BUNDLE)}, ${relative(ROOT, join(DIST, "core.js"))} and ${
+      relative(ROOT, join(DIST, "node.js"))
+    }`,
   );
   console.log(`bundle: ${checks.length - failed} passed, ${failed} failed`);
   if (failed) process.exitCode = 1;

@@ -6,6 +6,7 @@
 
 import type { Backend } from "./backends/backend.ts";
 import type { Credentials } from "./backends/http.ts";
+import type { Transport } from "./backends/transport.ts";
 import { callHook, Engine } from "./batch/engine.ts";
 import { GetScheduler, marshallKeys, prepareKeys } from "./batch/get.ts";
 import { marshallKey, resolveKeySchema } from "./batch/keys.ts";
@@ -75,6 +76,12 @@ export interface DynamoDBClientOptions {
   endpoint?: string;
   /** A custom `fetch` for the HTTP backend. */
   fetch?: typeof fetch;
+  /**
+   * Signs and sends the HTTP backend's requests instead of aws4fetch and `fetch`: on Node,
+   * `nodeTransport()` from `@x/dynobatch/node` (keep-alive `node:http`, `node:crypto`
+   * signing). Not together with `fetch`.
+   */
+  transport?: Transport;
   /**
    * A backend to use instead of HTTP: {@linkcode MemoryBackend}, {@linkcode IndexedDBBackend},
    * ... The backend is chosen once, when the client is made: this one, else HTTP when

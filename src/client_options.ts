@@ -9,6 +9,7 @@
 import type { Backend } from "./backends/backend.ts";
 import { getDefaultBackend } from "./backends/default.ts";
 import { type Credentials, HttpBackend } from "./backends/http.ts";
+import type { Transport } from "./backends/transport.ts";
 import { readEnv } from "./env.ts";
 import { ValidationError } from "./errors.ts";
 import { show } from "./wire/_show.ts";
@@ -23,6 +24,8 @@ export interface HttpSettings {
   endpoint?: string;
   /** A custom `fetch`. */
   fetch?: typeof fetch;
+  /** A transport that signs and sends instead of aws4fetch and `fetch`. */
+  transport?: Transport;
   /** An explicit backend. */
   backend?: Backend;
 }
@@ -108,7 +111,7 @@ function httpBackend(o: HttpSettings): HttpBackend {
   if (!credentials && url && isLoopback(url)) {
     credentials = { accessKeyId: "local", secretAccessKey: "local" };
   }
-  return new HttpBackend({ region, credentials, endpoint, fetch: o.fetch });
+  return new HttpBackend({ region, credentials, endpoint, fetch: o.fetch, transport: o.transport });
 }
 
 /**

@@ -9,6 +9,7 @@ import { DynamoDBError } from "../errors.ts";
 import { ValidationError } from "../errors.ts";
 import type { Backend, ExecuteOptions } from "./backend.ts";
 import { REQUEST_ID } from "./backend.ts";
+import type { Transport, TransportResponse } from "./transport.ts";
 
 /** AWS credentials. They never appear in errors, logs or metrics. */
 export interface Credentials {
@@ -36,6 +37,11 @@ export interface HttpBackendOptions {
    * @default {globalThis.fetch}
    */
   fetch?: typeof fetch;
+  /**
+   * Signs and sends requests instead of aws4fetch and `fetch`, e.g. `nodeTransport()` from
+   * `@x/dynobatch/node`; not together with `fetch`.
+   */
+  transport?: Transport;
 }
 
 // The throttling and transient codes AWS SDKs retry. LimitExceededException is DynamoDB's
@@ -161,7 +167,8 @@ function toHex(buffer: ArrayBuffer): string {
 }
 
 /**
- * Sends operations to DynamoDB (or any compatible endpoint) as signed HTTP requests.
+ * Sends operations to DynamoDB (or any compatible endpoint) as signed HTTP requests, with
+ * `fetch` and aws4fetch, or through a {@linkcode Transport}.
  *
  * @example Talking to a local DynamoDB-compatible server
  * ```ts
@@ -182,6 +189,7 @@ export class HttpBackend implements Backend {
   readonly region: string;
   #credentials: Credentials | undefined;
   #fetch: typeof fetch;
+  #transport: Transport | undefined;
   // aws4fetch keeps the derived signing key here, so it is computed once a day, not per request.
   #cache = new Map<string, ArrayBuffer>();
   #keys: KeyCache = new Map();
@@ -191,7 +199,14 @@ export class HttpBackend implements Backend {
   constructor(options: HttpBackendOptions) {
     this.region = options.region;
     this.endpoint = options.endpoint ?? `https://dynamodb.${options.region}.amazonaws.com`;
+    if (options.fetch && options.transport) {
+      throw new ValidationError(
+        "Cannot create an HTTP backend with both 'fetch' and 'transport': pass one of them",
+        { rule: "option", path: "transport" },
+      );
+    }
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#transport = options.transport;
     this.#credentials = options.credentials;
     let origin: string;
     try {
@@ -215,33 +230,23 @@ export class HttpBackend implements Backend {
         { rule: "credentials" },
       );
     }
-    // Signing with aws4fetch's signer directly and handing fetch a URL and init (rather than a
-    // Request) saves building and cloning a Request per call.
-    const signed = await new ReusingSigner({
-      method: "POST",
-      url: this.endpoint,
-      headers: {
-        "content-type": "application/x-amz-json-1.0",
-        "x-amz-target": `DynamoDB_20120810.${operation}`,
-      },
-      body: JSON.stringify(input),
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      sessionToken: credentials.sessionToken,
-      service: "dynamodb",
-      region: this.region,
-      cache: this.#cache,
-    }, this.#keys).sign();
-    let response: Response;
+    const body = JSON.stringify(input);
+    const headers = await this.#sign(operation, body, credentials);
+    const signal = options.signal;
+    let response: TransportResponse;
     try {
-      response = await this.#fetch(signed.url, {
-        method: signed.method,
-        headers: signed.headers,
-        body: signed.body,
-        signal: options.signal,
-      });
+      response = this.#transport
+        ? await this.#transport.send({
+          url: this.endpoint,
+          method: "POST",
+          // #sign gives a transport plain headers.
+          headers: headers as Record<string, string>,
+          body,
+          signal,
+        })
+        : await this.#fetch(this.endpoint, { method: "POST", headers, body, signal });
     } catch (err) {
-      if (options.signal?.aborted) throw options.signal.reason;
+      if (signal?.aborted) throw signal.reason;
       const code = networkCode(err);
       throw new DynamoDBError(
         `Cannot reach ${this.#origin}${code ? ` (${code})` : ""}: ${describe(err)}`,
@@ -262,7 +267,7 @@ export class HttpBackend implements Backend {
         cause: err,
       });
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       // A server's message may quote what was signed: never let our secrets through.
       const safe = redact(text, credentials);
       throw decodeError(response.status, safe, requestId, tableOf(input));
@@ -281,6 +286,45 @@ export class HttpBackend implements Backend {
     }
     if (requestId) Object.defineProperty(output, REQUEST_ID, { value: requestId });
     return output;
+  }
+
+  /** Every header of a signed request: the transport's signer, else aws4fetch's. */
+  async #sign(
+    operation: string,
+    body: string,
+    credentials: Credentials,
+  ): Promise<Record<string, string> | Headers> {
+    const headers = {
+      "content-type": "application/x-amz-json-1.0",
+      "x-amz-target": `DynamoDB_20120810.${operation}`,
+    };
+    const transport = this.#transport;
+    if (transport?.sign) {
+      return await transport.sign({
+        method: "POST",
+        url: this.endpoint,
+        headers,
+        body,
+        credentials,
+        region: this.region,
+        service: "dynamodb",
+      });
+    }
+    // Signing with aws4fetch's signer directly and handing fetch a URL and init (rather than a
+    // Request) saves building and cloning a Request per call.
+    const signed = await new ReusingSigner({
+      method: "POST",
+      url: this.endpoint,
+      headers,
+      body,
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+      service: "dynamodb",
+      region: this.region,
+      cache: this.#cache,
+    }, this.#keys).sign();
+    return transport ? Object.fromEntries(signed.headers) : signed.headers;
   }
 }
 
