@@ -38,7 +38,9 @@ export function redact(text: string): string {
 export function clientFor(connection: Connection): DynamoDBClient {
   if (connection.kind === "browser") {
     secrets = [];
-    return new DynamoDBClient({ backend: new IndexedDBBackend({ databaseName: BROWSER_DATABASE }) });
+    return new DynamoDBClient({
+      backend: new IndexedDBBackend({ databaseName: BROWSER_DATABASE }),
+    });
   }
   secrets = [connection.secretAccessKey, connection.sessionToken].filter(Boolean);
   return new DynamoDBClient({

@@ -95,7 +95,8 @@ function need<T>(thing: T | undefined, what: string): T {
   return thing;
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
+const plural = (n: number, word: string) =>
+  `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
 
 // ---------------------------------------------------------------------------- connect
 
@@ -137,6 +138,7 @@ async function connect(connection: Connection): Promise<void> {
       ? "Connected to this browser's storage (IndexedDB)"
       : `Connected to ${new URL(connection.endpoint).origin} (${connection.region || "us-east-1"})`;
     el<HTMLFieldSetElement>("tables-panel").disabled = false;
+    el<HTMLDetailsElement>("connect-panel").open = false;
     closeTable();
     const count = await loadTables();
     return `Connected: ${plural(count, "table")}.`;
@@ -327,7 +329,10 @@ function updateKeyLabels(): void {
   if (keys.sk) {
     el("sk-op").setAttribute("aria-label", `Sort key condition (${keys.sk.name})`);
   }
-  el("sk-value2-label").classList.toggle("hidden", el<HTMLSelectElement>("sk-op").value !== "between");
+  el("sk-value2-label").classList.toggle(
+    "hidden",
+    el<HTMLSelectElement>("sk-op").value !== "between",
+  );
 }
 
 function keyValue(text: string, type: string, what: string): KeyValue {
@@ -398,7 +403,9 @@ async function scanOptions(): Promise<ScanOptions> {
 function pageSize(): number {
   const n = Number(value("page-size"));
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    throw new Error(`The page size must be a whole number from 1 to 1000: it is '${value("page-size")}'.`);
+    throw new Error(
+      `The page size must be a whole number from 1 to 1000: it is '${value("page-size")}'.`,
+    );
   }
   return n;
 }
@@ -477,7 +484,9 @@ function renderGrid(): void {
   const order = state.items.map((_, i) => i);
   if (state.sort) {
     const { column, descending } = state.sort;
-    order.sort((x, y) => compareValues(state.items[x], state.items[y], column) * (descending ? -1 : 1));
+    order.sort((x, y) =>
+      compareValues(state.items[x], state.items[y], column) * (descending ? -1 : 1)
+    );
   }
 
   const head = document.createElement("tr");
@@ -499,7 +508,10 @@ function renderGrid(): void {
     th.scope = "col";
     if (keyNames.has(column)) th.className = "key";
     const sorted = state.sort?.column === column;
-    th.setAttribute("aria-sort", sorted ? (state.sort!.descending ? "descending" : "ascending") : "none");
+    th.setAttribute(
+      "aria-sort",
+      sorted ? (state.sort!.descending ? "descending" : "ascending") : "none",
+    );
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = `${column}${sorted ? (state.sort!.descending ? " ▼" : " ▲") : ""}`;
@@ -603,6 +615,7 @@ async function deleteSelected(): Promise<void> {
   await act(`Deleting ${plural(keys.length, "item")}`, async () => {
     const metrics = await need(state.client, "Connect").deleteAll(table.name, keys);
     await loadPage(state.page);
+    await loadTables().catch(() => {});
     return `Deleted ${plural(metrics.items, "item")} from '${table.name}' in ${
       plural(metrics.requests, "request")
     }.`;
@@ -772,10 +785,12 @@ async function runImport(): Promise<void> {
       state.failures = result.failures;
       if (!result.stopped) setProgress("import-progress", 100);
       showFailures();
-      const failed = result.failures.length ? `; ${plural(result.failures.length, "item")} failed (listed below)` : "";
+      const failed = result.failures.length
+        ? `; ${plural(result.failures.length, "item")} failed (listed below)`
+        : "";
       const verb = result.stopped ? "Stopped after importing" : "Imported";
       return `${verb} ${plural(result.written, "item")} into '${table.name}' in ${
-        (result.seconds).toFixed(1)
+        result.seconds.toFixed(1)
       } s (${Math.round(result.written / Math.max(result.seconds, 0.001))} items/s, ${
         plural(result.retries, "retry").replace("retrys", "retries")
       })${failed}.`;
@@ -784,6 +799,7 @@ async function runImport(): Promise<void> {
       el<HTMLButtonElement>("cancel-import").disabled = true;
       updateImportButton();
       if (state.read) await loadPage(0).catch(() => {});
+      await loadTables().catch(() => {});
     }
   });
 }
@@ -829,7 +845,9 @@ async function runExport(): Promise<void> {
   await act(`Exporting ${table.name}`, async () => {
     try {
       const picker = input("use-picker").checked ? pickerTarget(name) : undefined;
-      const total = current ? undefined : (await need(state.client, "Connect").describeTable(table.name)).itemCount;
+      const total = current
+        ? undefined
+        : (await need(state.client, "Connect").describeTable(table.name)).itemCount;
       const result = await exportItems(readResult(read), {
         format,
         name,
@@ -874,8 +892,10 @@ function wire(): void {
     connect(formConnection("http"));
   });
   el("use-browser").addEventListener("click", () => connect(formConnection("browser")));
-  el("refresh").addEventListener("click", () =>
-    act("Listing tables", async () => `${plural(await loadTables(), "table")}.`));
+  el("refresh").addEventListener(
+    "click",
+    () => act("Listing tables", async () => `${plural(await loadTables(), "table")}.`),
+  );
   el("add-index").addEventListener("click", addIndexRow);
   el("create-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -922,7 +942,10 @@ function wire(): void {
   el("import").addEventListener("click", runImport);
   el("cancel-import").addEventListener("click", () => state.importing?.abort());
   el("download-failed").addEventListener("click", downloadFailures);
-  el("export").addEventListener("click", () => runExport().catch(async (err) => status(await explain(err), "error")));
+  el("export").addEventListener(
+    "click",
+    () => runExport().catch(async (err) => status(await explain(err), "error")),
+  );
   el("cancel-export").addEventListener("click", () => state.exporting?.abort());
   if ((globalThis as SavePicker).showSaveFilePicker) el("picker-label").classList.remove("hidden");
 

@@ -197,7 +197,9 @@ export async function* csvItems(
   table: TableDescription,
 ): AsyncGenerator<Item> {
   const keyTypes = new Map<string, string>();
-  for (const part of [table.partitionKey, table.sortKey]) if (part) keyTypes.set(part.name, part.type);
+  for (const part of [table.partitionKey, table.sortKey]) {
+    if (part) keyTypes.set(part.name, part.type);
+  }
   let header: string[] | undefined;
   for await (const line of lines(stream)) {
     if (!line.trim()) continue;
@@ -212,8 +214,9 @@ export async function* csvItems(
       if (!name || cell === "") return;
       const keyType = keyTypes.get(name);
       if (keyType === "N" || (!keyType && NUMBER.test(cell))) av[name] = { N: cell };
-      else if (!keyType && (cell === "true" || cell === "false")) av[name] = { BOOL: cell === "true" };
-      else av[name] = { S: cell };
+      else if (!keyType && (cell === "true" || cell === "false")) {
+        av[name] = { BOOL: cell === "true" };
+      } else av[name] = { S: cell };
     });
     const [item] = await itemsOf(`{"Item": ${JSON.stringify(av)}}`);
     yield item;

@@ -86,7 +86,13 @@ async function freePort() {
 
 async function startDynalite() {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, "node_modules/dynalite/cli.js"), "--port", String(port), "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [
+    join(ROOT, "node_modules/dynalite/cli.js"),
+    "--port",
+    String(port),
+    "--host",
+    "127.0.0.1",
+  ], {
     stdio: "ignore",
   });
   for (let i = 0; i < 100; i++) {
@@ -123,10 +129,13 @@ async function startProxy(target) {
     if (auth.includes(`Credential=${BAD_KEY}/`)) {
       const body = JSON.stringify({
         __type: "com.amazon.coral.service#InvalidSignatureException",
-        message: `The request signature we calculated does not match the signature you provided. (${auth})`,
+        message:
+          `The request signature we calculated does not match the signature you provided. (${auth})`,
       });
       req.resume();
-      return res.writeHead(403, { ...CORS, "content-type": "application/x-amz-json-1.0" }).end(body);
+      return res.writeHead(403, { ...CORS, "content-type": "application/x-amz-json-1.0" }).end(
+        body,
+      );
     }
     const forward = request(
       { host: "127.0.0.1", port: target, method: req.method, path: req.url, headers: req.headers },
@@ -175,7 +184,9 @@ function helpers(page, flow) {
       ? [["desktop", "light"], ["desktop", "dark"], ["400px", "light"], ["400px", "dark"]]
       : [["desktop", "light"], ["400px", "dark"]];
     for (const [size, scheme] of variants) {
-      await page.setViewportSize(size === "desktop" ? { width: 1280, height: 900 } : { width: 400, height: 900 });
+      await page.setViewportSize(
+        size === "desktop" ? { width: 1280, height: 900 } : { width: 400, height: 900 },
+      );
       await page.emulateMedia({ colorScheme: scheme });
       await page.screenshot({ path: join(SHOTS, `${name}-${size}-${scheme}.png`) });
     }
@@ -203,9 +214,17 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   await role("combobox", "Index 1 sort key type").selectOption("N");
   await shoot("create-form");
   await click("button", "Create table");
-  check(`${label}: create table with a GSI`, /Created table 'people'.*byCity/.test(await status()), await status());
+  check(
+    `${label}: create table with a GSI`,
+    /Created table 'people'.*byCity/.test(await status()),
+    await status(),
+  );
   const listed = await role("list", "Tables").textContent();
-  check(`${label}: table listed with its key schema`, /people.*key pk \(S\) \+ sk \(S\).*byCity: city, n/.test(listed), listed);
+  check(
+    `${label}: table listed with its key schema`,
+    /people.*key pk \(S\) \+ sk \(S\).*byCity: city, n/.test(listed),
+    listed,
+  );
   await shoot("created");
 
   // Import 5,000 lines.
@@ -214,7 +233,9 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   await role("button", "Import").click();
   const bar = role("progressbar", "Import progress");
   await page.waitForFunction(
-    () => document.querySelector('[aria-label="Import progress"]')?.getAttribute("aria-valuenow") === "100",
+    () =>
+      document.querySelector('[aria-label="Import progress"]')?.getAttribute("aria-valuenow") ===
+        "100",
     undefined,
     { timeout: 90_000 },
   );
@@ -233,13 +254,27 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   check(`${label}: scan page of 100`, (await rows().count()) === 100, await status());
   const page1 = await firstKey(rows());
   const header = await role("table", "Items").locator("thead").textContent();
-  check(`${label}: keys first, then every attribute`, /^Openpkskactiveaddressbigcitynnametags$/.test(header.trim()), header);
-  const bigCell = rows().first().locator('td[data-type="N"]').filter({ hasText: "1234567890123456789012" });
+  check(
+    `${label}: keys first, then every attribute`,
+    /^Openpkskactiveaddressbigcitynnametags$/.test(header.trim()),
+    header,
+  );
+  const bigCell = rows().first().locator('td[data-type="N"]').filter({
+    hasText: "1234567890123456789012",
+  });
   const bigText = await bigCell.first().textContent().catch(() => "");
-  check(`${label}: a big number shown exactly with its type N`, /^N1234567890123456789012\d$/.test(bigText), bigText);
+  check(
+    `${label}: a big number shown exactly with its type N`,
+    /^N1234567890123456789012\d$/.test(bigText),
+    bigText,
+  );
   await click("button", "Next page");
   const page2 = await firstKey(rows());
-  check(`${label}: next page differs`, (await rows().count()) === 100 && page2 !== page1, `${page1} / ${page2}`);
+  check(
+    `${label}: next page differs`,
+    (await rows().count()) === 100 && page2 !== page1,
+    `${page1} / ${page2}`,
+  );
   await shoot("next-page");
   await click("button", "Previous page");
   check(`${label}: previous page is the first again`, (await firstKey(rows())) === page1);
@@ -248,8 +283,14 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   await role("button", "n, sort").click();
   const column = await role("table", "Items").locator("thead th").allTextContents();
   const nIndex = column.findIndex((t) => t.startsWith("n"));
-  const ns = (await rows().locator(`td:nth-child(${nIndex + 1})`).allTextContents()).map((t) => Number(t.slice(1)));
-  check(`${label}: sort by a number column, descending`, ns.length === 100 && ns.every((n, i) => i === 0 || ns[i - 1] >= n), ns.slice(0, 5).join(","));
+  const ns = (await rows().locator(`td:nth-child(${nIndex + 1})`).allTextContents()).map((t) =>
+    Number(t.slice(1))
+  );
+  check(
+    `${label}: sort by a number column, descending`,
+    ns.length === 100 && ns.every((n, i) => i === 0 || ns[i - 1] >= n),
+    ns.slice(0, 5).join(","),
+  );
   await page.getByText("Columns").click();
   await role("checkbox", "Show column address").uncheck();
   const hiddenHeader = await role("table", "Items").locator("thead").textContent();
@@ -265,7 +306,8 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   const prefixKeys = await rows().locator("td.key").allTextContents();
   check(
     `${label}: query by key prefix`,
-    (await rows().count()) === 20 && prefixKeys.every((k, i) => i % 2 ? /^SITEM#01\d\d7$/.test(k) : k === "SGROUP#07"),
+    (await rows().count()) === 20 &&
+      prefixKeys.every((k, i) => i % 2 ? /^SITEM#01\d\d7$/.test(k) : k === "SGROUP#07"),
     `${await rows().count()} rows; ${await status()}`,
   );
   await shoot("query-prefix", true);
@@ -277,7 +319,11 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   await role("textbox", "Sort key value").fill("4900");
   await click("button", "Query");
   const cities = await rows().locator('td:has-text("Lyon")').count();
-  check(`${label}: query by index`, (await rows().count()) === 20 && cities === 20, `${await rows().count()} rows, ${cities} in Lyon; ${await status()}`);
+  check(
+    `${label}: query by index`,
+    (await rows().count()) === 20 && cities === 20,
+    `${await rows().count()} rows, ${cities} in Lyon; ${await status()}`,
+  );
   await shoot("query-index");
 
   // Edit an item: a wrong key type is refused, then a rename is saved and read back.
@@ -289,15 +335,27 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   await role("button", "Edit GROUP#07 / ITEM#01007").click();
   const editor = role("textbox", "Item JSON");
   const text = await editor.inputValue();
-  check(`${label}: editor shows the exact big number`, text.includes('"big": 12345678901234567890127'), text);
+  check(
+    `${label}: editor shows the exact big number`,
+    text.includes('"big": 12345678901234567890127'),
+    text,
+  );
   await editor.fill(text.replace('"pk": "GROUP#07"', '"pk": 7'));
   await click("button", "Save item");
   const refused = await status();
-  check(`${label}: a wrong key type is refused before saving`, /must be of type S/.test(refused), refused);
+  check(
+    `${label}: a wrong key type is refused before saving`,
+    /must be of type S/.test(refused),
+    refused,
+  );
   await editor.fill(text.replace('"Person 1007"', '"Renamed 1007"'));
   await shoot("edit", true);
   await click("button", "Save item");
-  check(`${label}: item saved`, /Saved item GROUP#07 \/ ITEM#01007/.test(await status()), await status());
+  check(
+    `${label}: item saved`,
+    /Saved item GROUP#07 \/ ITEM#01007/.test(await status()),
+    await status(),
+  );
   await click("button", "Query");
   const readBack = await rows().first().textContent();
   check(`${label}: edited item read back`, readBack.includes("Renamed 1007"), readBack);
@@ -311,9 +369,16 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   }
   await role("button", "Delete selected").click();
   await shoot("confirm-delete");
-  await role("dialog", "Delete 3 items from 'people'?").getByRole("button", { name: "Delete", exact: true }).click();
+  await role("dialog", "Delete 3 items from 'people'?").getByRole("button", {
+    name: "Delete",
+    exact: true,
+  }).click();
   await h.settle();
-  check(`${label}: delete a selection`, /Deleted 3 items/.test(await status()) && (await rows().count()) === 17, `${await rows().count()} rows; ${await status()}`);
+  check(
+    `${label}: delete a selection`,
+    /Deleted 3 items/.test(await status()) && (await rows().count()) === 17,
+    `${await rows().count()} rows; ${await status()}`,
+  );
   for (const i of [1057, 1107, 1157]) expected.delete(`ITEM#${pad(i, 5)}`);
   expected.set("ITEM#01007", canonical(sourceLine(1007).replace("Person 1007", "Renamed 1007")));
 
@@ -335,7 +400,11 @@ async function tableSteps(page, h, sourceFile, expected, label) {
       firstDiff ||= `${sk}: ${got.get(sk)} vs ${line}`;
     }
   }
-  check(`${label}: export equals the source (less deleted, with the edit)`, same && lines.length === 4_997, `${lines.length} lines; ${firstDiff}`);
+  check(
+    `${label}: export equals the source (less deleted, with the edit)`,
+    same && lines.length === 4_997,
+    `${lines.length} lines; ${firstDiff}`,
+  );
   console.log(`  [${label}] export: ${Date.now() - exportStart} ms; ${await status()}`);
   await shoot("exported");
 
@@ -350,7 +419,10 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   const queryLines = readFileSync(await download2.path(), "utf8").split("\n").filter((l) => l);
   check(
     `${label}: export of the query as DynamoDB JSON`,
-    queryLines.length === 17 && queryLines.every((l) => l.startsWith('{"Item":{') && l.includes('"big":{"N":"1234567890123456789012')),
+    queryLines.length === 17 &&
+      queryLines.every((l) =>
+        l.startsWith('{"Item":{') && l.includes('"big":{"N":"1234567890123456789012')
+      ),
     `${queryLines.length} lines: ${queryLines[0]}`,
   );
   await page.getByLabel("Whole table").check();
@@ -366,7 +438,11 @@ async function deleteTableStep(page, h, label) {
   await h.shoot("confirm-delete-table");
   await confirm.click();
   await h.settle();
-  check(`${label}: table deleted`, /Deleted table 'people'/.test(await h.status()), await h.status());
+  check(
+    `${label}: table deleted`,
+    /Deleted table 'people'/.test(await h.status()),
+    await h.status(),
+  );
 }
 
 // ------------------------------------------------------------------------ flows
@@ -386,8 +462,16 @@ async function dynaliteFlow(page, admin, dynalite, proxy, noCors, refusedPort, s
   await click("button", "Connect");
   const wrong = await status();
   const body = await page.locator("body").textContent();
-  check("dynalite: a wrong secret is explained", /secret access key does not match/.test(wrong), wrong);
-  check("dynalite: the error does not contain the secret", !wrong.includes(BAD_SECRET) && !body.includes(BAD_SECRET), wrong);
+  check(
+    "dynalite: a wrong secret is explained",
+    /secret access key does not match/.test(wrong),
+    wrong,
+  );
+  check(
+    "dynalite: the error does not contain the secret",
+    !wrong.includes(BAD_SECRET) && !body.includes(BAD_SECRET),
+    wrong,
+  );
   check("dynalite: the secret is not in the URL", !page.url().includes(BAD_SECRET));
   await h.shoot("wrong-secret", true);
 
@@ -425,7 +509,11 @@ async function browserFlow(page, admin, sourceFile) {
   await page.reload({ waitUntil: "load" });
   await click("button", "Use this browser's storage");
   const listed = await role("list", "Tables").textContent();
-  check("indexeddb: after a reload the table is still listed", /people.*4,997 items/.test(listed), listed);
+  check(
+    "indexeddb: after a reload the table is still listed",
+    /people.*4,997 items/.test(listed),
+    listed,
+  );
   await click("button", TABLE);
   await role("spinbutton", "Page size").fill("1000");
   await click("button", "Scan");
@@ -434,7 +522,11 @@ async function browserFlow(page, admin, sourceFile) {
     await click("button", "Next page");
     total += await rows().count();
   }
-  check("indexeddb: after a reload every item is there", total === 4_997, `${total} items; ${await status()}`);
+  check(
+    "indexeddb: after a reload every item is there",
+    total === 4_997,
+    `${total} items; ${await status()}`,
+  );
   await h.shoot("after-reload", true);
   await deleteTableStep(page, h, "indexeddb");
 }
@@ -446,7 +538,10 @@ async function main() {
   await buildAdmin();
   const work = mkdtempSync(join(tmpdir(), "dynobatch-admin-"));
   const sourceFile = join(work, "people.jsonl");
-  writeFileSync(sourceFile, Array.from({ length: ITEMS }, (_, i) => sourceLine(i)).join("\n") + "\n");
+  writeFileSync(
+    sourceFile,
+    Array.from({ length: ITEMS }, (_, i) => sourceLine(i)).join("\n") + "\n",
+  );
   const admin = await serveAdmin(0);
   const dynalite = await startDynalite();
   const proxy = await startProxy(dynalite.port);
@@ -465,15 +560,24 @@ async function main() {
     const page = context.pages()[0] ?? await context.newPage();
     page.setDefaultTimeout(30_000);
     page.on("pageerror", (err) => check(`no page error (${err.message})`, false));
-    for (const [name, flow] of [
-      ["dynalite", () => dynaliteFlow(page, admin.url, dynalite, proxy, noCors, refusedPort, sourceFile)],
-      ["indexeddb", () => browserFlow(page, admin.url, sourceFile)],
-    ]) {
+    for (
+      const [name, flow] of [
+        [
+          "dynalite",
+          () => dynaliteFlow(page, admin.url, dynalite, proxy, noCors, refusedPort, sourceFile),
+        ],
+        ["indexeddb", () => browserFlow(page, admin.url, sourceFile)],
+      ]
+    ) {
       const start = Date.now();
       try {
         await flow();
       } catch (err) {
-        check(`${name}: flow ran to the end`, false, err instanceof Error ? err.message.split("\n")[0] : String(err));
+        check(
+          `${name}: flow ran to the end`,
+          false,
+          err instanceof Error ? err.message.split("\n")[0] : String(err),
+        );
         await page.screenshot({ path: join(SHOTS, `${name}-failure.png`) }).catch(() => {});
       }
       console.log(`  [${name}] ${Date.now() - start} ms`);
