@@ -24,8 +24,8 @@ export const BROWSER_DATABASE = "dynobatch-admin";
 
 const REMEMBERED = "dynobatch-admin:connection";
 
-/** The secrets of the current connection, kept to scrub them from any text shown. */
-let secrets: string[] = [];
+/** Every secret entered in this page, kept to scrub it from any text shown. */
+const secrets = new Set<string>();
 
 /** Text with the secret access key and session token replaced by `[redacted]`. */
 export function redact(text: string): string {
@@ -37,12 +37,13 @@ export function redact(text: string): string {
 /** A client for the connection (not yet proven to work). */
 export function clientFor(connection: Connection): DynamoDBClient {
   if (connection.kind === "browser") {
-    secrets = [];
     return new DynamoDBClient({
       backend: new IndexedDBBackend({ databaseName: BROWSER_DATABASE }),
     });
   }
-  secrets = [connection.secretAccessKey, connection.sessionToken].filter(Boolean);
+  for (const secret of [connection.secretAccessKey, connection.sessionToken]) {
+    if (secret) secrets.add(secret);
+  }
   return new DynamoDBClient({
     endpoint: connection.endpoint,
     region: connection.region || "us-east-1",

@@ -123,9 +123,10 @@ async function connect(connection: Connection): Promise<void> {
         );
       }
     }
-    state.connection = connection;
     const client = clientFor(connection);
+    // probe() explains its own failure; the earlier connection, if any, stays in use.
     await probe(client, connection);
+    state.connection = connection;
     state.client = client;
     remember(input("remember").checked ? connection : undefined);
     if (connection.kind === "http") {

@@ -11,12 +11,15 @@ import {
   BatchWriteError,
   type DynamoDBClient,
   type Item,
+  itemSize,
   jsonLine,
+  marshall,
+  MAX_ITEM_BYTES,
   readJsonLines,
   type TableDescription,
   writeJsonLines,
 } from "../mod.ts";
-import { csvItems, type JsonFormat } from "./values.ts";
+import { checkKey, csvItems, type JsonFormat } from "./values.ts";
 
 /** An item or line that was not imported. */
 export interface ImportFailure {
@@ -83,8 +86,13 @@ export async function importFile(
   const total = Math.max(0, (await countLines(file)) - (csv ? 1 : 0));
   const failures: ImportFailure[] = [];
   const onBadLine = (bad: BadLine) =>
-    failures.push({ where: `line ${bad.line}`, reason: bad.error.message, line: bad.text });
-  const source = csv ? csvItems(file.stream(), table) : readJsonLines(file.stream(), { onBadLine });
+    failures.push({
+      where: `line ${bad.line}`,
+      reason: bad.error.message.replace(/^line \d+: /, ""),
+      line: bad.text,
+    });
+  const read = csv ? csvItems(file.stream(), table) : readJsonLines(file.stream(), { onBadLine });
+  const source = storable(read, table, failures);
   const started = performance.now();
   let done = 0;
   let retries = 0;
@@ -118,6 +126,39 @@ export async function importFile(
     }
   }
   return { written: done, retries, seconds: seconds(), stopped, failures };
+}
+
+/**
+ * The items DynamoDB can store: one without the table's key, or too large, would stop the
+ * whole job, so it is listed as failed and skipped instead.
+ */
+async function* storable(
+  items: AsyncIterable<Item>,
+  table: TableDescription,
+  failures: ImportFailure[],
+): AsyncGenerator<Item> {
+  let n = 0;
+  for await (const item of items) {
+    n++;
+    try {
+      checkKey(item, table);
+      const size = itemSize(marshall(item));
+      if (size > MAX_ITEM_BYTES) {
+        throw new Error(`the item is ${size} bytes, over DynamoDB's limit of ${MAX_ITEM_BYTES}`);
+      }
+    } catch (err) {
+      let line: string;
+      try {
+        line = jsonLine(item);
+      } catch {
+        line = String(item);
+      }
+      const reason = err instanceof Error ? err.message : String(err);
+      failures.push({ where: `item ${n} (counting only lines read as items)`, reason, line });
+      continue;
+    }
+    yield item;
+  }
 }
 
 /** Options of {@linkcode exportItems}. */

@@ -493,7 +493,123 @@ async function dynaliteFlow(page, admin, dynalite, proxy, noCors, refusedPort, s
   const expected = new Map();
   for (let i = 0; i < ITEMS; i++) expected.set(`ITEM#${pad(i, 5)}`, canonical(sourceLine(i)));
   await tableSteps(page, h, sourceFile, expected, "dynalite");
+  await importEdges(page, h, sourceFile);
   await deleteTableStep(page, h, "dynalite");
+
+  // "Remember for this tab": a reload connects again; nothing secret reaches localStorage.
+  await page.getByText("Server and credentials").click();
+  await role("checkbox", "Remember for this tab").check();
+  await click("button", "Connect");
+  await page.reload({ waitUntil: "load" });
+  await page.waitForFunction(
+    () => /^Connected/.test(document.querySelector('[role="status"]')?.textContent ?? ""),
+    undefined,
+    { timeout: 15_000 },
+  ).catch(() => {});
+  check(
+    "dynalite: a remembered connection survives a reload",
+    /^Connected/.test(await status()),
+    await status(),
+  );
+  const stored = await page.evaluate(() => ({
+    local: JSON.stringify(localStorage),
+    session: JSON.stringify(sessionStorage),
+  }));
+  check(
+    "dynalite: the secret is in sessionStorage only when remembered, never in localStorage",
+    !stored.local.includes("local-secret") && stored.session.includes("local-secret"),
+    stored.local,
+  );
+  await page.evaluate(() => sessionStorage.clear());
+}
+
+/** Bad lines and items without a key are listed and downloadable; CSV; stopping an import. */
+async function importEdges(page, h, sourceFile) {
+  const { role, status, click, rows } = h;
+  const dir = join(sourceFile, "..");
+  const mixed = join(dir, "mixed.jsonl");
+  writeFileSync(
+    mixed,
+    [
+      '{"pk":"GROUP#99","sk":"A","n":1}',
+      "{not json",
+      '{"sk":"no partition key"}',
+      '{"Item":{"pk":{"S":"GROUP#99"},"sk":{"S":"B"},"n":{"N":"2"}}}',
+      "",
+      '{"pk":"GROUP#99","sk":"C","n":3}',
+    ].join("\n"),
+  );
+  await page.getByLabel("File to import").setInputFiles(mixed);
+  await click("button", "Import");
+  const summary = await status();
+  check(
+    "dynalite: failed lines are counted",
+    /Imported 3 items .* 2 items failed/.test(summary),
+    summary,
+  );
+  const listed = await page.getByLabel("Failed items").textContent();
+  check(
+    "dynalite: failed lines are listed",
+    /^line 2: Expected.*\nitem 2 .*no 'pk'/s.test(listed),
+    listed,
+  );
+  const [failedFile] = await Promise.all([
+    page.waitForEvent("download"),
+    role("button", "Download failed items").click(),
+  ]);
+  const failedLines = readFileSync(await failedFile.path(), "utf8").split("\n").filter((l) => l);
+  check(
+    "dynalite: failed lines download",
+    failedLines.length === 2 && failedLines[0] === "{not json",
+    failedLines.join(" | "),
+  );
+  await h.shoot("import-failures");
+
+  const csv = join(dir, "people.csv");
+  writeFileSync(
+    csv,
+    'pk,sk,city,n,note\nGROUP#98,X1,Oslo,42,"a, quoted ""note"""\nGROUP#98,X2,Lima,12345678901234567890,\n',
+  );
+  await page.getByLabel("File to import").setInputFiles(csv);
+  await click("button", "Import");
+  check("dynalite: CSV import", /Imported 2 items/.test(await status()), await status());
+  await role("combobox", "Index").selectOption("");
+  await role("textbox", "Partition key value").fill("GROUP#98");
+  await role("combobox", "Sort key condition (sk)").selectOption("");
+  await click("button", "Query");
+  const csvRows = await rows().allTextContents();
+  check(
+    "dynalite: CSV values typed (numbers exact, quotes kept)",
+    csvRows.length === 2 &&
+      csvRows.some((r) =>
+        r.includes("SX1") && r.includes("N42") && r.includes('Sa, quoted "note"')
+      ) &&
+      csvRows.some((r) => r.includes("SX2") && r.includes("N12345678901234567890")),
+    csvRows.join(" | "),
+  );
+
+  await page.getByLabel("File to import").setInputFiles(sourceFile);
+  await role("button", "Import").click();
+  await page.waitForFunction(
+    () =>
+      Number(
+        document.querySelector('[aria-label="Import progress"]')?.getAttribute("aria-valuenow"),
+      ) >= 5,
+    undefined,
+    { timeout: 30_000 },
+  );
+  await role("button", "Stop loading").click();
+  await h.settle();
+  const stopped = await status();
+  check(
+    "dynalite: an import can be stopped",
+    /^Stopped after importing [\d,]+ items/.test(stopped),
+    stopped,
+  );
+  check(
+    "dynalite: a stopped import does not reach 100",
+    (await role("progressbar", "Import progress").getAttribute("aria-valuenow")) !== "100",
+  );
 }
 
 async function browserFlow(page, admin, sourceFile) {
