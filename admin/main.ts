@@ -166,6 +166,14 @@ function schemaText(t: TableDescription): string {
   return `key ${key.join(" + ")}${indexes.length ? `; indexes ${indexes.join("; ")}` : ""}`;
 }
 
+/** DynamoDB refreshes a table's item count about every six hours; IndexedDB's is exact. */
+function itemCount(t: TableDescription): string {
+  const approximate = state.connection?.kind === "http";
+  return `${approximate ? "about " : ""}${plural(t.itemCount, "item")}${
+    approximate ? " (as last reported)" : ""
+  }`;
+}
+
 function renderTables(): void {
   const list = el("tables");
   const rows = [...state.tables.values()].map((t) => {
@@ -178,7 +186,7 @@ function renderTables(): void {
     open.addEventListener("click", () => act(`Opening ${t.name}`, () => openTable(t.name)));
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = `${plural(t.itemCount, "item")} · ${schemaText(t)}`;
+    meta.textContent = `${itemCount(t)} · ${schemaText(t)}`;
     const drop = document.createElement("button");
     drop.type = "button";
     drop.className = "danger";
@@ -301,7 +309,7 @@ async function openTable(name: string): Promise<string> {
   state.hidden.clear();
   el("browse").classList.remove("hidden");
   el("table-title").textContent = name;
-  el("table-meta").textContent = `${plural(table.itemCount, "item")} (as last reported) · ${
+  el("table-meta").textContent = `${itemCount(table)} · ${
     schemaText(table)
   } · ${table.billingMode}`;
   const index = el<HTMLSelectElement>("index");
