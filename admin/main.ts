@@ -233,11 +233,11 @@ function addIndexRow(): void {
     <label>Index name <input type="text" class="ix-name" aria-label="Index ${n} name"></label>
     <div class="row">
       <label>Partition key <input type="text" class="ix-pk" aria-label="Index ${n} partition key"></label>
-      <label class="narrow">Type <select class="ix-pk-type" aria-label="Index ${n} partition key type"><option>S</option><option>N</option><option>B</option></select></label>
+      <label class="type">Type <select class="ix-pk-type" aria-label="Index ${n} partition key type"><option>S</option><option>N</option><option>B</option></select></label>
     </div>
     <div class="row">
       <label>Sort key <input type="text" class="ix-sk" aria-label="Index ${n} sort key"></label>
-      <label class="narrow">Type <select class="ix-sk-type" aria-label="Index ${n} sort key type"><option>S</option><option>N</option><option>B</option></select></label>
+      <label class="type">Type <select class="ix-sk-type" aria-label="Index ${n} sort key type"><option>S</option><option>N</option><option>B</option></select></label>
     </div>
     <button type="button" class="ix-remove">Remove index ${n}</button>`;
   row.querySelector(".ix-remove")!.addEventListener("click", () => row.remove());

@@ -301,6 +301,28 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   await role("checkbox", "Show column address").check();
   await page.getByText("Columns").click();
 
+  // A filtered scan.
+  await page.getByText("Filter", { exact: true }).click();
+  await role("textbox", "Filter expression").fill("#c = :c AND n >= :min");
+  await role("textbox", "Filter names").fill('{"#c": "city"}');
+  await role("textbox", "Filter values").fill('{":c": "Oslo", ":min": 4000}');
+  await role("spinbutton", "Page size").fill("1000");
+  await click("button", "Scan");
+  let filtered = 0;
+  for (let i = 0; i < 10; i++) {
+    const heads = await role("table", "Items").locator("thead th").allTextContents();
+    const city = heads.findIndex((t) => t.startsWith("city")) + 1;
+    const cells = await rows().locator(`td:nth-child(${city})`).allTextContents();
+    if (cells.some((c) => c !== "SOslo")) filtered = -1_000_000;
+    filtered += cells.length;
+    if (await role("button", "Next page").isDisabled()) break;
+    await click("button", "Next page");
+  }
+  check(`${label}: a filtered scan, page after page`, filtered === 200, `${filtered} items`);
+  await role("textbox", "Filter expression").fill("");
+  await role("spinbutton", "Page size").fill("100");
+  await page.getByText("Filter", { exact: true }).click();
+
   // Query by key prefix.
   await role("textbox", "Partition key value").fill("GROUP#07");
   await role("combobox", "Sort key condition (sk)").selectOption("beginsWith");
