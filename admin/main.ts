@@ -233,11 +233,11 @@ function addIndexRow(): void {
     <label>Index name <input type="text" class="ix-name" aria-label="Index ${n} name"></label>
     <div class="row">
       <label>Partition key <input type="text" class="ix-pk" aria-label="Index ${n} partition key"></label>
-      <label class="type">Type <select class="ix-pk-type" aria-label="Index ${n} partition key type"><option>S</option><option>N</option><option>B</option></select></label>
+      <label class="keytype">Type <select class="ix-pk-type" aria-label="Index ${n} partition key type"><option>S</option><option>N</option><option>B</option></select></label>
     </div>
     <div class="row">
       <label>Sort key <input type="text" class="ix-sk" aria-label="Index ${n} sort key"></label>
-      <label class="type">Type <select class="ix-sk-type" aria-label="Index ${n} sort key type"><option>S</option><option>N</option><option>B</option></select></label>
+      <label class="keytype">Type <select class="ix-sk-type" aria-label="Index ${n} sort key type"><option>S</option><option>N</option><option>B</option></select></label>
     </div>
     <button type="button" class="ix-remove">Remove index ${n}</button>`;
   row.querySelector(".ix-remove")!.addEventListener("click", () => row.remove());
@@ -553,7 +553,7 @@ function renderGrid(): void {
     open.type = "button";
     open.textContent = "Edit";
     open.setAttribute("aria-label", `Edit ${label}`);
-    open.addEventListener("click", () => openEditor(item));
+    open.addEventListener("click", () => editStored(item));
     const tdEdit = document.createElement("td");
     tdEdit.append(open);
     tr.append(td0, tdEdit);
@@ -635,6 +635,23 @@ async function deleteSelected(): Promise<void> {
 
 function editorFormat(): JsonFormat {
   return radio("editor-format") === "dynamodb" ? "dynamodb" : "plain";
+}
+
+/**
+ * Opens the stored item, read again by key: a page from an index may hold only some of its
+ * attributes (a KEYS_ONLY or INCLUDE projection), and saving those would drop the rest.
+ */
+async function editStored(item: Item): Promise<void> {
+  const table = need(state.table, "Open a table");
+  const label = keyLabel(item, table);
+  await act(`Reading item ${label}`, async () => {
+    const stored = await need(state.client, "Connect").getItem(table.name, keyOf(item, table), {
+      consistentRead: true,
+    });
+    if (!stored) throw new Error(`The item ${label} is no longer in '${table.name}'.`);
+    openEditor(stored);
+    return `Item ${label}.`;
+  });
 }
 
 function openEditor(item: Item | undefined, title?: string): void {

@@ -357,7 +357,7 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   await role("combobox", "Sort key condition (sk)").selectOption("eq");
   await role("textbox", "Sort key value").fill("ITEM#01007");
   await click("button", "Query");
-  await role("button", "Edit GROUP#07 / ITEM#01007").click();
+  await click("button", "Edit GROUP#07 / ITEM#01007");
   const editor = role("textbox", "Item JSON");
   const text = await editor.inputValue();
   check(
@@ -372,6 +372,7 @@ async function tableSteps(page, h, sourceFile, expected, label) {
   );
   await role("button", "Edit GROUP#07 / ITEM#01007").focus();
   await page.keyboard.press("Enter");
+  await h.settle();
   check(`${label}: the editor opens from the keyboard`, await editor.isVisible());
   await editor.fill(text.replace('"pk": "GROUP#07"', '"pk": 7'));
   await click("button", "Save item");
