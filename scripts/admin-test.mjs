@@ -605,7 +605,18 @@ async function importEdges(page, h, sourceFile) {
       '{"pk":"GROUP#99","sk":"C","n":3}',
     ].join("\n"),
   );
-  await page.getByLabel("File to import").setInputFiles(mixed);
+  // Dropped on the drop zone, as from a file manager.
+  const dropped = await page.evaluateHandle((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], "mixed.jsonl", { type: "application/x-ndjson" }));
+    return transfer;
+  }, readFileSync(mixed, "utf8"));
+  await page.locator("#drop").dispatchEvent("drop", { dataTransfer: dropped });
+  check(
+    "dynalite: a dropped file is chosen",
+    /^Chosen mixed.jsonl/.test(await status()),
+    await status(),
+  );
   await click("button", "Import");
   const summary = await status();
   check(
