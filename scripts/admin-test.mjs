@@ -14,15 +14,14 @@
  * Usage: node scripts/admin-test.mjs      prints `admin: N passed, M failed`, exits 1 on failure
  */
 
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { chromium } from "playwright-core";
 import { ADMIN_DIST, buildAdmin, serveAdmin } from "./admin.mjs";
+import { freePort, startDynalite } from "./_dynalite.mjs";
 
 const ROOT = join(ADMIN_DIST, "../..");
 const SHOTS = join(ROOT, "dist/admin-screenshots");
@@ -74,41 +73,6 @@ function canonical(line) {
       ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]))
       : v;
   return JSON.stringify(sort(JSON.parse(exact)));
-}
-
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function startDynalite() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [
-    join(ROOT, "node_modules/dynalite/cli.js"),
-    "--port",
-    String(port),
-    "--host",
-    "127.0.0.1",
-  ], {
-    stdio: "ignore",
-  });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((resolve) => {
-      const req = request({ host: "127.0.0.1", port, method: "GET", path: "/" }, (res) => {
-        res.resume();
-        resolve(true);
-      });
-      req.on("error", () => resolve(false));
-      req.end();
-    });
-    if (up) return { url: `http://127.0.0.1:${port}`, port, stop: () => child.kill() };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error("dynalite did not start within 10 s");
 }
 
 const CORS = {
@@ -547,7 +511,7 @@ async function dynaliteFlow(page, admin, dynalite, proxy, noCors, refusedPort, s
   check("dynalite: an endpoint without CORS says so", /CORS/.test(await status()), await status());
   await h.shoot("no-cors");
 
-  await role("textbox", "Endpoint").fill(dynalite.url);
+  await role("textbox", "Endpoint").fill(dynalite.endpoint);
   await role("textbox", "Endpoint").press("Enter");
   await h.settle();
   check(
@@ -771,7 +735,7 @@ async function main() {
   );
   const admin = await serveAdmin(0);
   const dynalite = await startDynalite();
-  const proxy = await startProxy(dynalite.port);
+  const proxy = await startProxy(Number(new URL(dynalite.endpoint).port));
   const noCors = await startNoCors();
   const refusedPort = await freePort();
   const context = await chromium.launchPersistentContext(join(work, "profile"), {
@@ -814,7 +778,7 @@ async function main() {
     await admin.close();
     proxy.close();
     noCors.close();
-    dynalite.stop();
+    await dynalite.close();
     rmSync(work, { recursive: true, force: true });
   }
   console.log(`screenshots: ${SHOTS}`);
