@@ -152,9 +152,29 @@ async function loadTables(): Promise<number> {
   const client = need(state.client, "Connect");
   const names: string[] = [];
   for await (const name of client.listTables()) names.push(name);
-  const descriptions = await Promise.all(names.map((name) => client.describeTable(name)));
-  state.tables = new Map(descriptions.map((d) => [d.name, d]));
+  // A few DescribeTable requests at a time: an account with hundreds of tables would be
+  // throttled by all of them at once.
+  const tables = new Map<string, TableDescription>();
+  const problems: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const name = names[next++];
+      try {
+        tables.set(name, await client.describeTable(name));
+      } catch (err) {
+        problems.push(`${name}: ${await explain(err, state.connection)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(6, names.length) }, worker));
+  state.tables = new Map(names.filter((n) => tables.has(n)).map((n) => [n, tables.get(n)!]));
   renderTables();
+  if (problems.length) {
+    throw new Error(
+      `Listed ${plural(names.length, "table")}; cannot describe ${problems.join("; ")}`,
+    );
+  }
   return names.length;
 }
 
