@@ -791,6 +791,7 @@ let chosenFile: File | undefined;
 function chooseFile(file: File | undefined): void {
   chosenFile = file;
   updateImportButton();
+  el("chosen").textContent = file ? `Chosen: ${file.name}` : "";
   if (file) status(`Chosen ${file.name} (${plural(file.size, "byte")}): press Import.`);
 }
 
@@ -983,6 +984,7 @@ function wire(): void {
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
+    input("file").value = "";
     chooseFile(e.dataTransfer?.files[0]);
   });
   el("import").addEventListener("click", runImport);
