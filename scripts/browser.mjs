@@ -8,11 +8,9 @@
  *
  * Chromium is /usr/bin/chromium (Debian's package; .ci/run installs it), or $CHROMIUM.
  *
- * It also drives examples/browser-admin.html as a person would (create a table, write sample
- * items, look one up, see an error, delete the table).
+ * The admin tool (admin/) has its own browser test: scripts/admin-test.mjs.
  *
- * Usage: node scripts/browser.mjs           run the checks
- *        node scripts/browser.mjs --admin   only serve the admin example, until Ctrl-C
+ * Usage: node scripts/browser.mjs
  */
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -106,81 +104,14 @@ async function runPhase(page, url) {
   return await page.evaluate(() => globalThis.dynobatchResult);
 }
 
-const ADMIN_PATH = "/examples/browser-admin.html";
-
-/** Bundles the test page and the admin example and serves both. */
+/** Bundles the test page and serves it. */
 async function serveAll() {
   await bundlePage(join(ROOT, "tests/browser/page.mjs"), "browser-page");
-  await bundlePage(join(ROOT, "examples/browser-admin.ts"), "browser-admin");
   return await serve({
     "/": join(ROOT, "tests/browser/index.html"),
     "/browser-page.js": join(DIST, "browser-page.js"),
     "/dynobatch.js": join(DIST, "dynobatch.js"),
-    [ADMIN_PATH]: join(ROOT, "examples/browser-admin.html"),
-    "/examples/browser-admin.js": join(DIST, "browser-admin.js"),
-    "/examples/dynobatch.js": join(DIST, "dynobatch.js"),
   });
-}
-
-/** Uses the admin example as a person would: create a table, write samples, browse. */
-async function adminChecks(page, origin) {
-  const results = [];
-  const check = (name, ok, detail) => results.push({ name, ok, detail });
-  const status = () => page.locator("#status").textContent();
-  const settle = () =>
-    page.waitForFunction(
-      () => {
-        const text = document.getElementById("status")?.textContent ?? "";
-        return !/^(working|loading)/.test(text);
-      },
-      undefined,
-      { timeout: PHASE_TIMEOUT_MS },
-    );
-  await page.goto(`${origin}${ADMIN_PATH}`, { waitUntil: "load", timeout: PHASE_TIMEOUT_MS });
-  await settle();
-  await page.fill("#table", "admin_test");
-  await page.fill("#sk", "sk");
-  await page.click("#create");
-  await settle();
-  check("admin: create table", /created 'admin_test'/.test(await status()), await status());
-  await page.click("#sample");
-  await settle();
-  const rows = await page.locator("#items tr").count();
-  check("admin: 100 sample items shown", rows === 100, `${rows} rows; ${await status()}`);
-  check(
-    "admin: writer status",
-    /wrote 100 item\(s\) in 4 requests/.test(await status()),
-    await status(),
-  );
-  await page.fill(
-    "#json",
-    JSON.stringify([{ pk: "NOTE#001", sk: "v1" }, { pk: "NOPE", sk: "v1" }]),
-  );
-  await page.click("#get");
-  await settle();
-  const got = await page.locator("#items td:nth-child(2)").allTextContents();
-  check(
-    "admin: batchGet shows the one item",
-    got.length === 1 && got[0].includes("Note 1"),
-    `${got}`,
-  );
-  await page.fill("#json", JSON.stringify([{ pk: "ONLY_PK" }]));
-  await page.click("#put");
-  await settle();
-  const error = await page.locator("#status.error").count();
-  check("admin: a missing key shows an error", error === 1, await status());
-  await page.click("#drop");
-  await settle();
-  check("admin: delete table", /deleted 'admin_test'/.test(await status()), await status());
-  return results;
-}
-
-/** Serves the admin example until interrupted. */
-async function serveAdmin() {
-  const server = await serveAll();
-  console.log(`admin example: ${server.origin}${ADMIN_PATH} (Ctrl-C to stop)`);
-  await new Promise((resolve) => process.once("SIGINT", resolve));
-  await server.close();
 }
 
 async function main() {
@@ -209,17 +140,6 @@ async function main() {
         for (const line of result.lines) console.log(`  [${phase}] ${line}`);
         passed += result.passed;
         failed += result.failed;
-        if (phase === "reload") {
-          const adminStart = Date.now();
-          for (const r of await adminChecks(page, server.origin)) {
-            console.log(
-              `  [admin] ${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `: ${r.detail}`}`,
-            );
-            if (r.ok) passed++;
-            else failed++;
-          }
-          console.log(`  [admin] ${Date.now() - adminStart} ms`);
-        }
       } finally {
         await context.close().catch(() => {});
       }
@@ -238,6 +158,5 @@ async function main() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (process.argv.includes("--admin")) await serveAdmin();
-  else await main();
+  await main();
 }
