@@ -313,3 +313,58 @@ Deno.test("a batch write to a missing table fails with the missing table, before
   assert.equal(err.code, "ResourceNotFoundException");
   assert.equal(spy.count("BatchWriteItem"), 0);
 });
+
+Deno.test("a write replaced by a later one on its key before it was sent counts as confirmed", async () => {
+  const { client, memory } = await setup();
+  const confirmed: number[] = [];
+  const progress: number[] = [];
+  const writer = client.batchWriter("items", {
+    onConfirmed: (indexes) => confirmed.push(...indexes),
+    onProgress: (p) => progress.push(p.done),
+  });
+  writer.put({ pk: "a", v: 1 });
+  writer.put({ pk: "a", v: 2 });
+  writer.put({ pk: "b" });
+  await writer.close();
+  assert.deepEqual(confirmed.sort(), [0, 1, 2]);
+  assert.equal(progress.at(-1), 3);
+  assert.deepEqual(memory.table("items").find((i) => (i.pk as { S: string }).S === "a"), {
+    pk: { S: "a" },
+    v: { N: "2" },
+  });
+});
+
+Deno.test("a put waits for room as soon as the buffer is full while requests are in flight", async () => {
+  const memory = new MemoryBackend();
+  const held: (() => void)[] = [];
+  const spy = new SpyBackend(memory, (op, input, options) => {
+    if (op !== "BatchWriteItem") return undefined;
+    return new Promise<void>((resolve) => held.push(resolve)).then(() =>
+      memory.execute(op, input, options)
+    );
+  });
+  const client = new DynamoDBClient({ backend: spy, concurrency: 1 });
+  await client.createTable("items", { partitionKey: "pk" });
+  const writer = client.batchWriter("items", { maxBuffered: 2 });
+  await writer.put({ pk: "a" });
+  await writer.put({ pk: "b" }); // the buffer is full: both are sent, and held
+  await writer.put({ pk: "c" });
+  assert.equal(writer.buffered, 1);
+  let resolved = false;
+  const fourth = writer.put({ pk: "d" }).then(() => resolved = true);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(writer.buffered, 2);
+  assert.equal(resolved, false, "a put into a full buffer resolved before there was room");
+  while (held.length || !resolved) {
+    held.shift()?.();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await fourth;
+  const closing = writer.close();
+  while (held.length || writer.buffered) {
+    held.shift()?.();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await closing;
+  assert.equal(memory.table("items").length, 4);
+});
