@@ -1,7 +1,10 @@
 // Client options: custom fetch, environment settings, local endpoints without credentials,
 // servers without DescribeTable, transport errors.
 import assert from "node:assert/strict";
-import { DynamoDBClient, DynamoDBError } from "../mod.ts";
+import { DynamoDBClient, DynamoDBError, ValidationError } from "../mod.ts";
+import { HttpBackend } from "../src/backends/http.ts";
+import { checkEndpoint, checkTimeout, resolveBackend } from "../src/client_options.ts";
+import { useMemoryBackend } from "../testing.ts";
 import { freePort, startDynalite } from "./_dynalite.ts";
 import { tableName } from "./_helpers.ts";
 
@@ -163,6 +166,46 @@ Deno.test("network errors are retried, then reported without credentials", async
     JSON.stringify(client.getLastMetrics())
   }`;
   for (const secret of [SECRET, "TOKEN-SECRET"]) assert.ok(!text.includes(secret));
+});
+
+Deno.test("requestTimeoutMs: 0 means no timeout; Infinity is refused", () => {
+  assert.equal(checkTimeout(0), 0);
+  assert.equal(checkTimeout(1.5), 1.5);
+  assert.throws(() => checkTimeout(Infinity), RangeError);
+  assert.throws(() => checkTimeout(NaN), RangeError);
+  assert.throws(() => new DynamoDBClient({ requestTimeoutMs: Infinity }), RangeError);
+});
+
+Deno.test("an endpoint refused for its scheme is shown without the user info it carries", () => {
+  let err: unknown;
+  try {
+    checkEndpoint("ftp://admin:hunter2@example.com/");
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof ValidationError);
+  assert.doesNotMatch(err.message, /hunter2|admin/);
+  assert.match(err.message, /ftp:\/\/example\.com/);
+});
+
+Deno.test("any 127.x.y.z endpoint is local: it is signed with placeholders", async () => {
+  const seen: string[] = [];
+  const backend = resolveBackend({
+    endpoint: "http://127.8.9.10:9",
+    fetch: (_input, init) => {
+      seen.push(new Headers(init?.headers).get("authorization") ?? "");
+      return Promise.resolve(new Response("{}", { status: 200 }));
+    },
+  });
+  await backend.execute("ListTables", {});
+  assert.match(seen[0], /Credential=local\//);
+});
+
+Deno.test("credentials alone choose HTTP over the default memory backend", () => {
+  using _db = useMemoryBackend();
+  const backend = resolveBackend({ credentials: { accessKeyId: "AKID", secretAccessKey: "S" } });
+  assert.ok(backend instanceof HttpBackend);
+  assert.ok(!(resolveBackend({}) instanceof HttpBackend));
 });
 
 Deno.test({ name: "close the server", fn: () => server.close() });

@@ -142,6 +142,18 @@ Deno.test("table names are checked before any request, at every entry point", as
   assert.equal(spy.total, 0);
 });
 
+Deno.test("table names of 3 and of 255 characters, with '.', '-' and '_', are accepted", async () => {
+  const client = new DynamoDBClient({ backend: new MemoryBackend() });
+  const shortest = "a.b";
+  const longest = "A-_.9" + "x".repeat(250);
+  assert.equal(longest.length, 255);
+  for (const name of [shortest, longest, "my.table-name_1"]) {
+    await client.createTable(name, { partitionKey: "pk" });
+    await client.putItem(name, { pk: "a" });
+    assert.deepEqual(await client.getItem(name, { pk: "a" }), { pk: "a" });
+  }
+});
+
 Deno.test("an endpoint that is not an http(s) URL is refused when the client is made", () => {
   for (const endpoint of ["127.0.0.1:8123", "localhost", "ftp://host", "not a url"]) {
     assert.throws(

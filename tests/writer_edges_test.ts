@@ -211,6 +211,48 @@ Deno.test("without a key schema, duplicate keys in batchWrite never fail the bat
   assert.deepEqual(memory.table("items"), [{ pk: { S: "a" }, v: { N: "2" } }]);
 });
 
+Deno.test("without a key schema, two writes to one key are split even when no retry is allowed", async () => {
+  const memory = new MemoryBackend();
+  const spy = new SpyBackend(memory, (operation) => {
+    if (operation === "DescribeTable") return Promise.reject(accessDenied(operation));
+  });
+  await new DynamoDBClient({ backend: memory }).createTable("items", { partitionKey: "pk" });
+  // One attempt per write: a request refused for duplicate keys must not use it up.
+  const client = new DynamoDBClient({ backend: spy, retry: { ...FAST, maxAttempts: 1 } });
+  await client.batchWrite("items", [{ pk: "a", v: 1 }, { pk: "a", v: 2 }]);
+  assert.deepEqual(memory.table("items"), [{ pk: { S: "a" }, v: { N: "2" } }]);
+  // Refused once whole, then sent in halves: three requests.
+  assert.equal(spy.count("BatchWriteItem"), 3);
+});
+
+Deno.test("without a key schema, a request refused for duplicate keys is halved, and its parts keep their retries", async () => {
+  const memory = new MemoryBackend();
+  let requests = 0;
+  const spy = new SpyBackend(memory, (operation, input) => {
+    if (operation === "DescribeTable") return Promise.reject(accessDenied(operation));
+    // The seventh request (the second write on "a", alone) is left unprocessed once.
+    if (operation === "BatchWriteItem" && ++requests === 7) {
+      return Promise.resolve({ UnprocessedItems: input.RequestItems });
+    }
+  });
+  await new DynamoDBClient({ backend: memory }).createTable("items", { partitionKey: "pk" });
+  const client = new DynamoDBClient({ backend: spy, retry: { ...FAST, maxAttempts: 2 } });
+  const puts = [{ pk: "a", v: 1 }, { pk: "a", v: 2 }];
+  for (let i = 0; i < 23; i++) puts.push({ pk: `k${i}`, v: i });
+  await client.batchWrite("items", puts);
+  assert.equal(memory.table("items").length, 24);
+  assert.deepEqual(memory.table("items").find((i) => (i.pk as { S: string }).S === "a"), {
+    pk: { S: "a" },
+    v: { N: "2" },
+  });
+  // Refused whole, then in halves (25, 13, 7, 4, 2) until the two writes on "a" go alone; the
+  // second of them, left unprocessed once, still had a retry left.
+  const sizes = spy.log.filter((l) => l.operation === "BatchWriteItem")
+    .map((l) => (l.input.RequestItems as Record<string, unknown[]>).items.length);
+  assert.deepEqual(sizes.slice(0, 8), [25, 13, 7, 4, 2, 1, 1, 1]);
+  assert.equal(sizes.reduce((a, b) => a + b, 0) - (25 + 13 + 7 + 4 + 2) - 1, 25);
+});
+
 Deno.test("with a key schema, writes to one key are never in flight together", async () => {
   const memory = new MemoryBackend({ faults: { seed: 11, unprocessedRate: 0.4 } });
   const live = new Map<string, number>();
