@@ -26,8 +26,9 @@ export interface VirtualClockOptions {
    */
   start?: number;
   /**
-   * Resolves once the tasks that can run have run. The default waits for one macrotask (a
-   * `MessageChannel` message), by which time the microtask queue is empty; code that waits on
+   * Resolves once the tasks that can run have run. The default waits for one macrotask
+   * (`setImmediate` where there is one, else a `MessageChannel` message), by which time the
+   * microtask queue is empty; code that waits on
    * timers or I/O of its own (IndexedDB) needs a longer wait here.
    * @default {one macrotask}
    */
@@ -57,8 +58,6 @@ export class VirtualClock implements Clock {
   #seq = 0;
   #heap: Sleeper[] = [];
   #idle: () => Promise<void>;
-  #channel?: MessageChannel;
-  #ticks: (() => void)[] = [];
 
   /** Creates a clock at `options.start` with nothing asleep. */
   constructor(options: VirtualClockOptions = {}) {
@@ -112,27 +111,21 @@ export class VirtualClock implements Clock {
     let settled = false;
     const result = task().finally(() => settled = true);
     result.catch(() => {});
-    try {
-      let stalled = 0;
-      while (true) {
-        await this.#idle();
-        if (settled) break;
-        if (this.#wakeNext()) {
-          stalled = 0;
-          continue;
-        }
-        // Nothing asleep on this clock: the task waits on real I/O or timers.
-        if (++stalled > 1000) {
-          throw new Error(
-            "VirtualClock.run: the task is waiting on something other than this clock (nothing asleep for 1 s of real time)",
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1));
+    let stalled = 0;
+    while (true) {
+      await this.#idle();
+      if (settled) break;
+      if (this.#wakeNext()) {
+        stalled = 0;
+        continue;
       }
-    } finally {
-      this.#channel?.port1.close();
-      this.#channel?.port2.close();
-      this.#channel = undefined;
+      // Nothing asleep on this clock: the task waits on real I/O or timers.
+      if (++stalled > 1000) {
+        throw new Error(
+          "VirtualClock.run: the task is waiting on something other than this clock (nothing asleep for 1 s of real time)",
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     return await result;
   }
@@ -143,18 +136,12 @@ export class VirtualClock implements Clock {
    */
   async advance(ms: number): Promise<void> {
     const end = this.#now + ms;
-    try {
+    await this.#idle();
+    while (this.#heap.length && this.#peek()!.at <= end) {
+      this.#wakeNext();
       await this.#idle();
-      while (this.#heap.length && this.#peek()!.at <= end) {
-        this.#wakeNext();
-        await this.#idle();
-      }
-      this.#now = Math.max(this.#now, end);
-    } finally {
-      this.#channel?.port1.close();
-      this.#channel?.port2.close();
-      this.#channel = undefined;
     }
+    this.#now = Math.max(this.#now, end);
   }
 
   /** Moves to the earliest sleep and wakes all sleepers due then; `false` if none. */
@@ -173,14 +160,18 @@ export class VirtualClock implements Clock {
   }
 
   #macrotask(): Promise<void> {
-    if (!this.#channel) {
-      const channel = this.#channel = new MessageChannel();
-      channel.port1.onmessage = () => this.#ticks.shift()?.();
-    }
-    const channel = this.#channel;
+    const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
+    if (immediate) return new Promise((resolve) => immediate(resolve));
+    // A fresh channel each time: a port that already has a message waiting may deliver the
+    // next one without leaving the microtask queue, which is no wait at all.
     return new Promise((resolve) => {
-      this.#ticks.push(resolve);
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
       channel.port2.postMessage(0);
+      channel.port2.close();
     });
   }
 
