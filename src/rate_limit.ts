@@ -190,12 +190,12 @@ export interface AdaptiveRateOptions {
   maxWcu?: number;
   /**
    * The lowest read rate that throttling may bring the rate down to.
-   * @default {1 (or maxRcu when smaller)}
+   * @default {0.1 (or maxRcu when smaller)}
    */
   minRcu?: number;
   /**
    * The lowest write rate that throttling may bring the rate down to.
-   * @default {1 (or maxWcu when smaller)}
+   * @default {0.1 (or maxWcu when smaller)}
    */
   minWcu?: number;
   /**
@@ -354,7 +354,9 @@ export class AdaptiveRate implements RateLimiter {
         }
         return undefined;
       }
-      const floor = min ?? Math.min(1, max);
+      // Low enough for a thousand writers to share a small table: a writer at 0.1 WCU/s still
+      // sends a 1 WCU write every ten seconds.
+      const floor = min ?? Math.min(0.1, max);
       if (floor > max) {
         throw new RangeError(
           `Cannot rate-limit as '${minName}' must be <= '${maxName}': current values are ${floor} and ${max}`,
