@@ -11,7 +11,7 @@
  *
  *   deno run -A bench/fleet.ts [--writers 1,10,100,1000] [--minutes 10] [--phase-minutes 2]
  *                              [--limiters adaptive,fixed,none] [--svg bench/fleet-n100.svg]
- *                              [--seed 1] [--quick]
+ *                              [--seed 1] [--max-wcu 1000] [--quick]
  *
  * Prints a markdown table. Everything is deterministic for a seed.
  *
@@ -30,6 +30,8 @@ const PHASE_MINUTES = Number(arg("--phase-minutes", QUICK ? "1" : "2"));
 const LIMITERS = listArg("--limiters", "adaptive,fixed,none") as FleetLimiter[];
 const SVG = arg("--svg", QUICK ? "" : new URL("./fleet-n100.svg", import.meta.url).pathname);
 const SEED = Number(arg("--seed", "1"));
+/** Each AdaptiveRate's maxWcu: 1,000 by default, so one writer alone cannot use 2,000 WCU. */
+const MAX_WCU = Number(arg("--max-wcu", "1000"));
 
 function arg(name: string, fallback: string): string {
   const at = Deno.args.indexOf(name);
@@ -63,6 +65,7 @@ for (const writers of WRITERS) {
       warmupMs: 60_000,
       changes: adaptive ? changes : [],
       seed: SEED,
+      adaptive: { maxWcu: MAX_WCU },
     });
     results.push(result);
     console.error(
@@ -128,10 +131,11 @@ function plot(result: FleetResult): string {
   const top = 30;
   const bottom = 40;
   const seconds = result.seconds;
-  const maxY = Math.max(2200, ...seconds.map((s) => s.consumed));
+  // Bursts (the table's saved capacity spent at once) are clipped at the top of the plot.
+  const maxY = 2500;
   const maxT = Math.max(1, ...seconds.map((s) => s.throttled));
   const x = (s: number) => left + (s / Math.max(1, seconds.length - 1)) * (width - left - right);
-  const y = (v: number) => top + (1 - v / maxY) * (height - top - bottom);
+  const y = (v: number) => top + (1 - Math.min(v, maxY) / maxY) * (height - top - bottom);
   const yt = (v: number) => top + (1 - v / maxT) * (height - top - bottom);
   const line = (values: number[], scale: (v: number) => number) =>
     values.map((v, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${scale(v).toFixed(1)}`).join(" ");
@@ -175,7 +179,7 @@ ${
 <path d="${line(smooth, y)}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>
 <text x="${width - right - 4}" y="${
     top + 12
-  }" text-anchor="end"><tspan fill="#1f77b4">consumed WCU/s (5 s mean)</tspan>  <tspan fill="#555">provisioned</tspan>  <tspan fill="#d62728">throttled requests/s (0–${maxT})</tspan></text>
+  }" text-anchor="end"><tspan fill="#1f77b4">consumed WCU/s (5 s mean, clipped at ${maxY})</tspan>  <tspan fill="#555">provisioned</tspan>  <tspan fill="#d62728">throttled requests/s (0–${maxT})</tspan></text>
 </svg>
 `;
 }
