@@ -25,7 +25,7 @@ const WRITERS = listArg("--writers", QUICK ? "10,100" : "1,10,100,1000").map(Num
 const MINUTES = Number(arg("--minutes", QUICK ? "3" : "10"));
 // 1,000 writers cost about a request per writer per simulated second (~0.25 ms of real time
 // each): their run is kept shorter so the whole bench stays within minutes.
-const LARGE_MINUTES = Number(arg("--large-minutes", QUICK ? "3" : "5"));
+const LARGE_MINUTES = Number(arg("--large-minutes", QUICK ? "3" : "10"));
 const PHASE_MINUTES = Number(arg("--phase-minutes", QUICK ? "1" : "2"));
 const LIMITERS = listArg("--limiters", "adaptive,fixed,none") as FleetLimiter[];
 const SVG = arg("--svg", QUICK ? "" : new URL("./fleet-n100.svg", import.meta.url).pathname);

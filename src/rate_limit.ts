@@ -573,6 +573,9 @@ class TokenBucket {
   }
 }
 
+/** How much steeper the climb is beyond the rate of the last cut than on the way back to it. */
+const PROBE_GAIN = 3;
+
 /** How a {@linkcode CubicControl} moves its rate (see {@linkcode AdaptiveRateOptions}). */
 interface CubicSettings {
   startFraction: number;
@@ -618,7 +621,11 @@ class CubicControl {
     if (elapsed <= 0) return this.#floor;
     // floor + (peak - floor) * (1 + (x - 1)^3): from floor at 0, flat at peak at x = 1.
     const x = elapsed / this.#period - 1;
-    const rate = this.#floor + (this.#peak - this.#floor) * (1 + x * x * x);
+    // Beyond the peak the probe climbs three times as steeply as the approach: a table whose
+    // capacity rose is found within a few periods, while the plateau (and the throttles that
+    // end it) stays as long as before.
+    const cube = x * x * x * (x > 0 ? PROBE_GAIN : 1);
+    const rate = this.#floor + (this.#peak - this.#floor) * (1 + cube);
     return Math.min(this.#max, Math.max(this.#floor, rate));
   }
 

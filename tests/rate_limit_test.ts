@@ -480,9 +480,9 @@ Deno.test("AdaptiveRate: climbs back on a cubic curve, beyond the old rate, neve
     return wide.currentRate("write");
   };
   assert.equal(await at(10_000), 75);
-  assert.equal(await at(10_000), 100);
-  assert.equal(await at(10_000), 275);
-  assert.equal(await at(10_000), 750);
+  // Beyond it, three times as steep as the way back: 50 + 25 * (1 + 3 * x^3).
+  assert.equal(await at(10_000), 150);
+  assert.equal(await at(10_000), 675);
   assert.equal(await at(10_000), 1000);
 });
 
