@@ -78,7 +78,9 @@ for (const writers of WRITERS) {
 }
 
 const lines = [
-  `${MINUTES} simulated minutes at 1,000 WCU (${LARGE_MINUTES} for N = 1,000; the first minute`,
+  `${MINUTES} simulated minutes at 1,000 WCU (${
+    LARGE_MINUTES === MINUTES ? "" : `${LARGE_MINUTES} for N = 1,000; `
+  }the first minute`,
   "left out of utilisation, fairness and steady throttles), seed " + SEED +
   "; then, for AdaptiveRate, " +
   `${PHASE_MINUTES} minutes at 500 WCU and ${PHASE_MINUTES} at 2,000. Writers send what half a`,
