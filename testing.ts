@@ -132,3 +132,5 @@ export function useMemoryBackend(options: UseMemoryBackendOptions = {}): MemoryB
     },
   };
 }
+
+export { VirtualClock, type VirtualClockOptions } from "./src/virtual_clock.ts";

@@ -14,6 +14,8 @@ import { startDynalite } from "./_dynalite.ts";
  * 4. Throughput against dynalite, dynobatch beside the SDK.
  * 5. Bundle sizes (esbuild, minified, gzipped).
  * 6. Cold start: a fresh process that imports, creates a client and completes one putItem.
+ * 7. Many writers: N independent AdaptiveRate writers on one provisioned MemoryBackend table,
+ *    on a virtual clock (bench/fleet.ts --quick).
  *
  * Every child process has a time limit; servers are stopped when the run ends.
  *
@@ -396,6 +398,26 @@ async function jobsBench() {
   };
 }
 
+async function fleetBench() {
+  log("many writers, one provisioned table, on a virtual clock (bench/fleet.ts)");
+  // Small by default: 10 and 100 writers for 3 simulated minutes. The full run (1 to 1,000
+  // writers, 10 minutes, and the SVG plot) is `deno run -A bench/fleet.ts`.
+  const out = await runText(
+    "deno",
+    "bench/fleet.ts",
+    QUICK ? ["--quick", "--writers", "10"] : [
+      "--quick",
+    ],
+  );
+  return {
+    lines: [
+      "### 8. Many writers, one table (bench/fleet.ts --quick; full run in the Many writers section)",
+      "",
+      ...out.split("\n"),
+    ],
+  };
+}
+
 async function createBenchTable(endpoint: string): Promise<void> {
   const { DynamoDBClient } = await import("../mod.ts");
   const client = new DynamoDBClient({
@@ -504,6 +526,7 @@ try {
 const latency = await latencyBench();
 const dynalite = await dynaliteBench();
 const jobs = await jobsBench();
+const fleet = await fleetBench();
 
 const s = cpu.summary;
 const check = (ok: boolean) => ok ? "met" : "**missed**";
@@ -532,7 +555,7 @@ const targets = [
   `| peak RSS growth < 64 MB | ${fixed(memory.growthMb)} MB | ${check(memory.growthMb < 64)} |`,
   `| core bundle ≤ 8 KB gzipped | ${kb(bundle.coreGzip)} | ${check(bundle.coreGzip <= 8192)} |`,
 ];
-const sections = [cpu, latency, memory, dynalite, jobs, bundle, cold];
+const sections = [cpu, latency, memory, dynalite, jobs, bundle, cold, fleet];
 const table = [
   ...header,
   ...sections.flatMap((x) => [...x.lines, ""]),

@@ -109,6 +109,12 @@ export interface DynamoDBClientOptions {
    * @default {systemClock}
    */
   clock?: Clock;
+  /**
+   * The random source of the backoff jitter, returning numbers in `[0, 1)`: a seeded one
+   * makes a simulation repeat exactly.
+   * @default {Math.random}
+   */
+  random?: () => number;
   /** Called with the metrics of every operation. Errors it throws are ignored. */
   onMetrics?: (metrics: OperationMetrics) => void;
   /** An OpenTelemetry-compatible tracer: one span per operation. */
@@ -231,7 +237,7 @@ export class DynamoDBClient {
       rateLimit: options.rateLimit,
       requestTimeoutMs: checkTimeout(options.requestTimeoutMs ?? 30_000),
       clock: options.clock ?? systemClock,
-      random: Math.random,
+      random: options.random ?? Math.random,
       numbers: checkNumbers(options.numbers),
       onMetrics: options.onMetrics,
       tracer: options.tracer,

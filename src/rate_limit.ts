@@ -3,7 +3,8 @@
  * capacity units per second, so that bulk work does not throttle a table.
  *
  * {@linkcode FixedRate} holds a constant rate per kind of capacity; {@linkcode AdaptiveRate}
- * lowers its rate when DynamoDB throttles and raises it again once throttling stops. Both are
+ * lowers its rate sharply when DynamoDB throttles (or leaves part of a batch unprocessed) and
+ * raises it gently again once throttling stops. Both are
  * token buckets driven by a {@linkcode Clock}, so that tests can replace time itself.
  *
  * @example Keep a bulk import within 50 WCU/s
@@ -53,8 +54,11 @@ export interface RateLimiter {
   acquire(kind: CapacityKind, units: number, signal?: AbortSignal): Promise<void>;
   /** Corrects an estimate once the server reported what a request really consumed. */
   settle(kind: CapacityKind, estimated: number, consumed: number): void;
-  /** Tells the limiter that the server throttled a request. */
-  throttled(kind: CapacityKind): void;
+  /**
+   * Tells the limiter that the server throttled a request: all of it (`share` 1, the
+   * default), or the unprocessed share of a batch.
+   */
+  throttled(kind: CapacityKind, share?: number): void;
 }
 
 /**
@@ -186,12 +190,12 @@ export interface AdaptiveRateOptions {
   maxWcu?: number;
   /**
    * The lowest read rate that throttling may bring the rate down to.
-   * @default {1 (or maxRcu when smaller)}
+   * @default {0.1 (or maxRcu when smaller)}
    */
   minRcu?: number;
   /**
    * The lowest write rate that throttling may bring the rate down to.
-   * @default {1 (or maxWcu when smaller)}
+   * @default {0.1 (or maxWcu when smaller)}
    */
   minWcu?: number;
   /**
@@ -201,7 +205,9 @@ export interface AdaptiveRateOptions {
    */
   startFraction?: number;
   /**
-   * The factor that each cut multiplies the current rate by, between 0 and 1 (exclusive).
+   * The factor that a cut multiplies the current rate by, between 0 and 1 (exclusive). A
+   * partial batch (part of it returned unprocessed) cuts less, in proportion to its
+   * unprocessed share, down to half a cut.
    * @default {0.5}
    */
   decreaseFactor?: number;
@@ -212,17 +218,37 @@ export interface AdaptiveRateOptions {
    */
   cooldownMs?: number;
   /**
-   * How long, in milliseconds, the rate holds still after the last throttle (or after the
-   * start) before it begins to recover.
-   * @default {5000}
+   * How long, in milliseconds, the rate holds still after a cut before it begins to climb.
+   * @default {0}
    */
   quietMs?: number;
   /**
-   * How fast the rate recovers once quiet: the share of the maximum added per second, so the
-   * climb is linear (additive) until it reaches the maximum.
-   * @default {0.05}
+   * How long, in milliseconds, the climb takes to return to the rate the last cut started
+   * from. The climb is cubic: quick at first, flat near that rate (where the table throttled
+   * last time), then faster and faster beyond it, so a table whose capacity rose is found
+   * again in a few of these periods.
+   * @default {15000, or (1 - decreaseFactor) / recoveryPerSecond seconds when that is given}
+   */
+  recoveryMs?: number;
+  /**
+   * The older way to set the climb's speed: the share of the maximum regained per second on
+   * average, which sets `recoveryMs` to `(1 - decreaseFactor) / recoveryPerSecond` seconds.
+   * Used only when `recoveryMs` is not given.
+   * @default {undefined}
    */
   recoveryPerSecond?: number;
+  /**
+   * How much each cut and each climb varies at random (a fraction, 0 to less than 1), so that
+   * writers that were throttled together do not climb and cut in step.
+   * @default {0.2}
+   */
+  jitter?: number;
+  /**
+   * The random source of the jitter, returning numbers in `[0, 1)`. Pass a seeded one to make
+   * a simulation repeat exactly.
+   * @default {Math.random}
+   */
+  random?: () => number;
   /**
    * The time source.
    * @default {systemClock}
@@ -231,17 +257,24 @@ export interface AdaptiveRateOptions {
 }
 
 /**
- * A rate that follows what the table can take (additive increase, multiplicative decrease).
+ * A rate that follows what the table can take, driven by what DynamoDB reports: throttled
+ * requests and partial batches (the unprocessed share) lower it sharply, and while nothing is
+ * throttled it climbs gently back, as TCP's CUBIC congestion control does.
  *
  * - It starts at `startFraction` of the maximum (half by default).
- * - Each `throttled(kind)` cuts the current rate of that kind by `decreaseFactor` (halves it
- *   by default), never below the minimum. Throttles within `cooldownMs` after a cut do not
- *   cut again, so one wave of concurrent throttled requests halves the rate once instead of
- *   collapsing it to the minimum.
- * - After `quietMs` without throttles the rate climbs linearly by `recoveryPerSecond` of the
- *   maximum per second, up to the maximum. Any throttle stops the climb.
+ * - A throttle cuts the current rate of that kind by `decreaseFactor` (halves it by default,
+ *   give or take the jitter), never below the minimum. Throttles within `cooldownMs` after a
+ *   cut do not cut again, so one wave of concurrent throttled requests cuts once. A partial
+ *   batch cuts less, by half a cut up to a full one as its unprocessed share grows.
+ * - After a cut (and `quietMs`) the rate climbs on a cubic curve that regains the rate the cut
+ *   started from after about `recoveryMs`, stays near it for a while, then climbs ever faster
+ *   until the next throttle or the maximum. It never exceeds the maximum.
+ * - Cuts and climbs are jittered, so independent writers that share a table (and nothing
+ *   else) fall out of step and converge to fair shares; one limiter may also be shared by
+ *   several clients in one process.
  * - Spending works as in {@linkcode FixedRate}, with a bucket of one second's worth of the
  *   current rate: FIFO waiting, borrowing for large requests, `settle` corrections, aborts.
+ *   No request waits forever: the rate never drops below the minimum.
  *
  * @example Up to 1,000 WCU/s, backing off when DynamoDB throttles
  * ```ts
@@ -254,7 +287,7 @@ export interface AdaptiveRateOptions {
  */
 export class AdaptiveRate implements RateLimiter {
   #buckets: Buckets;
-  #controls: { read?: AimdControl; write?: AimdControl };
+  #controls: { read?: CubicControl; write?: CubicControl };
   #clock: Clock;
 
   /**
@@ -272,8 +305,10 @@ export class AdaptiveRate implements RateLimiter {
       startFraction = 0.5,
       decreaseFactor = 0.5,
       cooldownMs = 1000,
-      quietMs = 5000,
+      quietMs = 0,
       recoveryPerSecond = 0.05,
+      jitter = 0.2,
+      random = Math.random,
       clock = systemClock,
     } = options;
     checkRate("maxRcu", maxRcu);
@@ -285,8 +320,31 @@ export class AdaptiveRate implements RateLimiter {
     checkNonNegative("cooldownMs", cooldownMs);
     checkNonNegative("quietMs", quietMs);
     checkRate("recoveryPerSecond", recoveryPerSecond);
+    const recoveryMs = options.recoveryMs ??
+      (options.recoveryPerSecond === undefined
+        ? 15_000
+        : ((1 - decreaseFactor) / recoveryPerSecond) * 1000);
+    checkRate("recoveryMs", recoveryMs);
+    if (!(typeof jitter === "number" && jitter >= 0 && jitter < 1)) {
+      throw new RangeError(
+        `Cannot rate-limit as 'jitter' must be at least 0 and less than 1: current value is ${jitter}`,
+      );
+    }
+    if (typeof random !== "function") {
+      throw new TypeError(
+        `Cannot rate-limit as 'random' must be a function: current value is ${String(random)}`,
+      );
+    }
     this.#clock = clock;
-    const settings = { startFraction, decreaseFactor, cooldownMs, quietMs, recoveryPerSecond };
+    const settings: CubicSettings = {
+      startFraction,
+      decreaseFactor,
+      cooldownMs,
+      quietMs,
+      recoveryMs,
+      jitter,
+      random,
+    };
     const control = (maxName: string, max?: number, minName?: string, min?: number) => {
       if (max === undefined) {
         if (min !== undefined) {
@@ -296,22 +354,24 @@ export class AdaptiveRate implements RateLimiter {
         }
         return undefined;
       }
-      const floor = min ?? Math.min(1, max);
+      // Low enough for a thousand writers to share a small table: a writer at 0.1 WCU/s still
+      // sends a 1 WCU write every ten seconds.
+      const floor = min ?? Math.min(0.1, max);
       if (floor > max) {
         throw new RangeError(
           `Cannot rate-limit as '${minName}' must be <= '${maxName}': current values are ${floor} and ${max}`,
         );
       }
-      return new AimdControl(max, floor, settings, clock.now());
+      return new CubicControl(max, floor, settings, clock.now());
     };
     this.#controls = {
       read: control("maxRcu", maxRcu, "minRcu", minRcu),
       write: control("maxWcu", maxWcu, "minWcu", minWcu),
     };
-    const bucket = (aimd?: AimdControl) => {
-      if (!aimd) return undefined;
+    const bucket = (control?: CubicControl) => {
+      if (!control) return undefined;
       return new TokenBucket(clock, (now) => {
-        const rate = aimd.rateAt(now);
+        const rate = control.rateAt(now);
         return { rate, capacity: rate };
       });
     };
@@ -329,16 +389,19 @@ export class AdaptiveRate implements RateLimiter {
   }
 
   /**
-   * Cuts the rate of `kind` (at most once per `cooldownMs`) and restarts the quiet period.
+   * Cuts the rate of `kind` (at most once per `cooldownMs`); the climb starts again from the
+   * cut rate.
    *
    * @param kind The kind of capacity the throttled request used.
+   * @param share The share of the request that was throttled: 1 (the default) for a rejected
+   *   request, the unprocessed share for a partial batch.
    */
-  throttled(kind: CapacityKind): void {
+  throttled(kind: CapacityKind, share = 1): void {
     const control = this.#controls[kind];
     if (!control) return;
     // Refill at the old rate up to now, before the rate changes.
     this.#buckets[kind]?.refresh(false);
-    control.throttled(this.#clock.now());
+    control.throttled(this.#clock.now(), share);
     this.#buckets[kind]?.refresh(true);
   }
 
@@ -372,6 +435,9 @@ type Limit = { rate: number; capacity: number };
 
 /** Floating-point slack when comparing balances, far below any real capacity unit. */
 const EPSILON = 1e-9;
+
+/** The reason a bucket's sleep is ended early with (a constant: no DOMException per wake). */
+const WAKE = /* @__PURE__ */ new Error("woken");
 
 /** The longest delay that `setTimeout` honours everywhere. */
 const MAX_SLEEP_MS = 2_147_483_647;
@@ -471,7 +537,7 @@ class TokenBucket {
   }
 
   #wakeUp(): void {
-    this.#wake?.abort();
+    this.#wake?.abort(WAKE);
   }
 
   async #serve(): Promise<void> {
@@ -507,49 +573,85 @@ class TokenBucket {
   }
 }
 
-/** How an {@linkcode AimdControl} moves its rate (see {@linkcode AdaptiveRateOptions}). */
-interface AimdSettings {
+/** How much steeper the climb is beyond the rate of the last cut than on the way back to it. */
+const PROBE_GAIN = 3;
+
+/** How a {@linkcode CubicControl} moves its rate (see {@linkcode AdaptiveRateOptions}). */
+interface CubicSettings {
   startFraction: number;
   decreaseFactor: number;
   cooldownMs: number;
   quietMs: number;
-  recoveryPerSecond: number;
+  recoveryMs: number;
+  jitter: number;
+  random: () => number;
 }
 
-/** The rate of one kind under additive increase / multiplicative decrease. */
-class AimdControl {
+/**
+ * The rate of one kind: multiplicative decrease on throttles, and a cubic climb (CUBIC) that
+ * regains the rate before the cut in about `recoveryMs`, then probes beyond it.
+ */
+class CubicControl {
   #max: number;
   #min: number;
-  #settings: AimdSettings;
-  /** The rate at `#since`, before any recovery. */
-  #base: number;
-  /** When the last throttle was seen (or the start). */
+  #settings: CubicSettings;
+  /** The rate the last cut started from: the climb flattens out around it. */
+  #peak: number;
+  /** The rate right after the last cut (or at the start). */
+  #floor: number;
+  /** When the climb starts. */
   #since: number;
+  /** This climb's time to regain `#peak`, jittered. */
+  #period: number;
   #lastCut = -Infinity;
 
-  constructor(max: number, min: number, settings: AimdSettings, now: number) {
+  constructor(max: number, min: number, settings: CubicSettings, now: number) {
     this.#max = max;
     this.#min = min;
     this.#settings = settings;
-    this.#base = Math.max(min, max * settings.startFraction);
+    this.#floor = Math.max(min, max * settings.startFraction);
+    // From the start, climb as if the table had throttled at twice the starting rate.
+    this.#peak = Math.min(max, this.#floor / settings.decreaseFactor);
     this.#since = now;
+    this.#period = this.#jittered(settings.recoveryMs);
   }
 
   rateAt(now: number): number {
-    const { quietMs, recoveryPerSecond } = this.#settings;
-    const climbing = Math.max(0, now - this.#since - quietMs);
-    return Math.min(this.#max, this.#base + (climbing / 1000) * recoveryPerSecond * this.#max);
+    const elapsed = now - this.#since;
+    if (elapsed <= 0) return this.#floor;
+    // floor + (peak - floor) * (1 + (x - 1)^3): from floor at 0, flat at peak at x = 1.
+    const x = elapsed / this.#period - 1;
+    // Beyond the peak the probe climbs three times as steeply as the approach: a table whose
+    // capacity rose is found within a few periods, while the plateau (and the throttles that
+    // end it) stays as long as before.
+    const cube = x * x * x * (x > 0 ? PROBE_GAIN : 1);
+    const rate = this.#floor + (this.#peak - this.#floor) * (1 + cube);
+    return Math.min(this.#max, Math.max(this.#floor, rate));
   }
 
-  throttled(now: number): void {
+  throttled(now: number, share: number): void {
+    const { cooldownMs, decreaseFactor, quietMs, recoveryMs } = this.#settings;
+    if (now - this.#lastCut < cooldownMs) return;
     const current = this.rateAt(now);
-    if (now - this.#lastCut >= this.#settings.cooldownMs) {
-      this.#base = Math.max(this.#min, current * this.#settings.decreaseFactor);
-      this.#lastCut = now;
-    } else {
-      this.#base = current;
-    }
-    this.#since = now;
+    const strength = Math.min(1, 0.5 + (Number.isFinite(share) ? Math.max(0, share) : 1));
+    const factor = 1 - (1 - decreaseFactor) * strength * this.#jittered(1);
+    // Fast convergence (CUBIC): a rate cut below the previous peak gives up a little more, so
+    // that a writer holding more than its share leaves room for the others.
+    this.#peak = current < this.#peak ? current * (1 + factor) / 2 : current;
+    this.#floor = Math.max(this.#min, Math.min(this.#max, current * factor));
+    // A climb always has somewhere to go, even from the minimum, where the cut changed nothing.
+    const spread = Math.max(this.#peak - this.#floor, this.#floor * (1 - decreaseFactor));
+    this.#peak = this.#floor + spread;
+    this.#since = now + quietMs;
+    this.#period = this.#jittered(recoveryMs);
+    this.#lastCut = now;
+  }
+
+  /** `value`, varied at random by up to the jitter either way. */
+  #jittered(value: number): number {
+    const { jitter, random } = this.#settings;
+    if (jitter === 0) return value;
+    return value * (1 + jitter * (2 * random() - 1));
   }
 }
 

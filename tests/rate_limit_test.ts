@@ -408,9 +408,9 @@ Deno.test("AdaptiveRate: starts at half of the maximum and paces at that rate", 
   assert.equal(next.at, 1000);
 });
 
-Deno.test("AdaptiveRate: repeated throttles cut the rate, once per window, never below the minimum", async () => {
+Deno.test("AdaptiveRate: a throttle cuts the rate once per cooldown, never below the minimum", async () => {
   const clock = new FakeClock();
-  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 10, clock });
+  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 10, jitter: 0, clock });
   const rate = () => limiter.currentRate("write");
 
   limiter.throttled("write");
@@ -419,18 +419,20 @@ Deno.test("AdaptiveRate: repeated throttles cut the rate, once per window, never
   for (let i = 0; i < 10; i++) limiter.throttled("write");
   assert.equal(rate(), 25);
   await clock.advance(999);
+  const climbed = rate();
+  assert.ok(climbed > 25, `the rate climbs at once after a cut: ${climbed}`);
   limiter.throttled("write");
-  assert.equal(rate(), 25);
+  assert.equal(rate(), climbed, "within the cooldown: no cut");
 
   await clock.advance(1);
+  const before = rate();
   limiter.throttled("write");
-  assert.equal(rate(), 12.5);
-  await clock.advance(1000);
-  limiter.throttled("write");
+  assert.equal(rate(), before / 2);
+  for (let i = 0; i < 5; i++) {
+    await clock.advance(1000);
+    limiter.throttled("write");
+  }
   assert.equal(rate(), 10, "floored at minWcu");
-  await clock.advance(1000);
-  limiter.throttled("write");
-  assert.equal(rate(), 10);
   limiter.throttled("read"); // no read limit: nothing to cut
   assert.equal(limiter.currentRate("read"), Infinity);
 
@@ -443,67 +445,76 @@ Deno.test("AdaptiveRate: repeated throttles cut the rate, once per window, never
   assert.equal(next.at, clock.now());
 });
 
-Deno.test("AdaptiveRate: recovers linearly toward the maximum once throttles stop", async () => {
+Deno.test("AdaptiveRate: a partial batch cuts less than a rejected request", () => {
   const clock = new FakeClock();
-  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 10, clock });
-  const rate = () => limiter.currentRate("write");
-  for (let i = 0; i < 4; i++) {
-    limiter.throttled("write");
-    await clock.advance(1000);
-  }
-  assert.equal(rate(), 10);
-
-  // Quiet for 5 s since the last throttle (1 s already passed): no change yet.
-  await clock.advance(4000);
-  assert.equal(rate(), 10);
-  // Then +5 WCU/s (5% of 100) every second.
-  await clock.advance(1000);
-  assert.equal(rate(), 15);
-  await clock.advance(4000);
-  assert.equal(rate(), 35);
-  // A throttle during the climb halves the current rate and restarts the quiet period.
-  limiter.throttled("write");
-  assert.equal(rate(), 17.5);
-  await clock.advance(5000);
-  assert.equal(rate(), 17.5);
-  await clock.advance(30_000);
-  assert.equal(rate(), 100, "up to the maximum");
-  await clock.advance(60_000);
-  assert.equal(rate(), 100, "and never above it");
-
-  // The bucket follows the recovered rate: 100 WCU take one second.
-  await limiter.acquire("write", 100);
-  const start = clock.now();
-  const next = track(limiter.acquire("write", 100), clock);
-  await clock.advance(1000);
-  assert.equal(next.at, start + 1000);
+  const full = new AdaptiveRate({ maxWcu: 100, startFraction: 1, jitter: 0, clock });
+  const partial = new AdaptiveRate({ maxWcu: 100, startFraction: 1, jitter: 0, clock });
+  const most = new AdaptiveRate({ maxWcu: 100, startFraction: 1, jitter: 0, clock });
+  full.throttled("write");
+  partial.throttled("write", 0.1); // 1 write in 10 left unprocessed: 0.6 of a cut
+  most.throttled("write", 0.8); // at least half unprocessed: a full cut
+  assert.equal(full.currentRate("write"), 50);
+  assert.equal(partial.currentRate("write"), 70);
+  assert.equal(most.currentRate("write"), 50);
 });
 
-Deno.test("AdaptiveRate: a cut slows down waiting requests, and throttles within the cooldown hold the rate", async () => {
+Deno.test("AdaptiveRate: climbs back on a cubic curve, beyond the old rate, never above the maximum", async () => {
   const clock = new FakeClock();
-  const limiter = new AdaptiveRate({ maxRcu: 40, minRcu: 4, quietMs: 0, clock });
-  // Rate 20 and climbing 2 RCU/s per second from the start (no quiet period). Tokens accrue
-  // at the rate in force when the bucket last looked, so a climbing rate is counted low.
-  await limiter.acquire("read", 20);
-  const first = track(limiter.acquire("read", 20), clock);
-  await clock.advance(1000);
-  assert.equal(first.at, 1000);
+  const options = { startFraction: 1, jitter: 0, recoveryMs: 10_000, clock };
+  const limiter = new AdaptiveRate({ maxWcu: 100, ...options });
+  const rate = () => limiter.currentRate("write");
+  limiter.throttled("write"); // from 100 to 50; the climb regains 100 in 10 s
+  assert.equal(rate(), 50);
+  await clock.advance(5000);
+  assert.equal(rate(), 93.75, "quick at first");
+  await clock.advance(5000);
+  assert.equal(rate(), 100, "back at the rate of the cut after recoveryMs");
+  await clock.advance(60_000);
+  assert.equal(rate(), 100, "and never above the maximum");
 
-  // At 1 s the rate is 22; a throttle halves it to 11, which climbs again at once.
-  assert.equal(limiter.currentRate("read"), 22);
+  // A table whose capacity rose is found again: beyond the rate where it throttled last.
+  const wide = new AdaptiveRate({ maxWcu: 1000, ...options, startFraction: 0.1 });
+  wide.throttled("write"); // at 100, below the starting peak: gives up a little more (75)
+  const at = async (ms: number) => {
+    await clock.advance(ms);
+    return wide.currentRate("write");
+  };
+  assert.equal(await at(10_000), 75);
+  // Beyond it, three times as steep as the way back: 50 + 25 * (1 + 3 * x^3).
+  assert.equal(await at(10_000), 150);
+  assert.equal(await at(10_000), 675);
+  assert.equal(await at(10_000), 1000);
+});
+
+Deno.test("AdaptiveRate: quietMs holds the cut rate before the climb; recoveryPerSecond still sets its speed", async () => {
+  const clock = new FakeClock();
+  const limiter = new AdaptiveRate({
+    maxRcu: 40,
+    startFraction: 1,
+    quietMs: 2000,
+    recoveryPerSecond: 0.1, // (1 - 0.5) / 0.1: back at 40 five seconds into the climb
+    jitter: 0,
+    clock,
+  });
   limiter.throttled("read");
-  assert.equal(limiter.currentRate("read"), 11);
-  const second = track(limiter.acquire("read", 11), clock);
-  await clock.advance(500);
-  assert.equal(second.done, false, "at the old 22 RCU/s it would have gone by now");
-  assert.equal(limiter.currentRate("read"), 12);
-  // A throttle within the cooldown holds the rate where it is: no cut, no jump back.
-  limiter.throttled("read");
-  assert.equal(limiter.currentRate("read"), 12);
-  await clock.advance(500);
-  assert.equal(limiter.currentRate("read"), 13);
-  // 5.5 RCU earned at 11/s by 1.5 s, the other 5.5 at 12/s take 459 ms (rounded up).
-  assert.equal(second.at, 1959);
+  assert.equal(limiter.currentRate("read"), 20);
+  await clock.advance(2000);
+  assert.equal(limiter.currentRate("read"), 20);
+  await clock.advance(5000);
+  assert.equal(limiter.currentRate("read"), 40);
+});
+
+Deno.test("AdaptiveRate: jitter varies the cuts of independent writers", () => {
+  const clock = new FakeClock();
+  let seed = 1;
+  const rates = Array.from({ length: 20 }, () => {
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const limiter = new AdaptiveRate({ maxWcu: 100, startFraction: 1, clock, random });
+    limiter.throttled("write");
+    return limiter.currentRate("write");
+  });
+  assert.ok(new Set(rates).size > 10, `cuts differ: ${rates.join(", ")}`);
+  for (const r of rates) assert.ok(r >= 40 && r <= 60, `within the jitter: ${r}`);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -545,6 +556,12 @@ Deno.test("options are validated with the option name and the value seen", () =>
   });
   assert.throws(() => new AdaptiveRate({ maxWcu: 10, recoveryPerSecond: 0 }), {
     message: /'recoveryPerSecond'.*0$/,
+  });
+  assert.throws(() => new AdaptiveRate({ maxWcu: 10, recoveryMs: -5 }), {
+    message: "Cannot rate-limit as 'recoveryMs' must be a positive number: current value is -5",
+  });
+  assert.throws(() => new AdaptiveRate({ maxWcu: 10, jitter: 1 }), {
+    message: "Cannot rate-limit as 'jitter' must be at least 0 and less than 1: current value is 1",
   });
 });
 

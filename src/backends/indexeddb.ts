@@ -9,6 +9,7 @@ import type { AttributeMap } from "../wire/types.ts";
 import type { Backend, ExecuteOptions } from "./backend.ts";
 import type { FaultOptions } from "../emulator/faults.ts";
 import { TableEngine } from "../emulator/engine.ts";
+import type { Clock } from "../clock.ts";
 import { keyParts, keyString } from "../emulator/keys.ts";
 import type {
   IndexKeys,
@@ -37,6 +38,12 @@ export interface IndexedDBBackendOptions {
    * @default {undefined} (no faults)
    */
   faults?: FaultOptions;
+  /**
+   * The clock that provisioned tables refill their capacity on (and injected latency waits
+   * on). The capacity buckets live in this object, not in the database.
+   * @default {systemClock}
+   */
+  clock?: Clock;
 }
 
 const TABLES = "tables";
@@ -354,6 +361,7 @@ export class IndexedDBBackend implements Backend, AsyncDisposable, Disposable {
       name: "IndexedDBBackend",
       store: this.#store,
       faults: options.faults,
+      clock: options.clock,
     });
   }
 

@@ -8,6 +8,7 @@
 import type { AttributeMap, KeySchema } from "../wire/types.ts";
 import type { Backend, ExecuteOptions } from "./backend.ts";
 import type { FaultOptions } from "../emulator/faults.ts";
+import type { Clock } from "../clock.ts";
 import { TableEngine } from "../emulator/engine.ts";
 import { indexKeysOf, keyParts, keyString, prepareItem } from "../emulator/keys.ts";
 import type {
@@ -30,6 +31,12 @@ export interface MemoryBackendOptions {
    * @default {undefined} (no faults)
    */
   faults?: FaultOptions;
+  /**
+   * The clock that provisioned tables refill their capacity on (and injected latency waits
+   * on). Pass the clients' virtual clock to simulate hours of throttling in seconds.
+   * @default {systemClock}
+   */
+  clock?: Clock;
 }
 
 interface MemoryEntry {
@@ -230,8 +237,9 @@ class MemoryTransaction implements StoreTransaction {
   }
 
   putTable(record: TableRecord): void {
+    const existing = this.getTable(record.TableName);
     this.#tables.set(record.TableName, record);
-    this.#items.set(record.TableName, new Map());
+    if (existing?.TableId !== record.TableId) this.#items.set(record.TableName, new Map());
   }
 
   deleteTable(name: string): void {
@@ -284,7 +292,10 @@ class MemoryTransaction implements StoreTransaction {
 
   commit(): void {
     for (const [name, record] of this.#tables) {
+      const existing = this.#store.tables.get(name);
       if (record === DELETED) this.#store.tables.delete(name);
+      // The same table with new settings (UpdateTable) keeps its items.
+      else if (existing?.record.TableId === record.TableId) existing.record = record;
       else this.#store.create(record);
     }
     for (const [name, writes] of this.#items) {
@@ -357,6 +368,7 @@ export class MemoryBackend implements Backend {
       name: "MemoryBackend",
       store: this.#store,
       faults: options.faults,
+      clock: options.clock,
     });
   }
 

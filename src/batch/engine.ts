@@ -25,6 +25,9 @@ import type { UnmarshallOptions } from "../wire/marshall.ts";
 import type { ResolvedKeySchema } from "./keys.ts";
 import { SchemaCache } from "./schema_cache.ts";
 
+/** The reason a finished request's timeout sleep is ended with (never seen by callers). */
+const REQUEST_DONE = /* @__PURE__ */ new Error("request finished");
+
 /** The capacity a request is expected to consume, for the rate limiter. */
 export interface CapacityEstimate {
   /** Read or write. */
@@ -237,7 +240,9 @@ export class Engine {
       throw err;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
-      else controller?.abort();
+      // Ends the timeout's sleep on a virtual clock; a constant reason skips building a
+      // DOMException (and its stack) for every request.
+      else controller?.abort(REQUEST_DONE);
       if (forward) signal!.removeEventListener("abort", forward);
     }
   }

@@ -167,7 +167,7 @@ export class GetScheduler extends Scheduler<GetOp> {
       ?.[table]
       ?.Keys;
     if (!left?.length) return [];
-    this.engine.rateLimit?.throttled("read");
+    this.engine.rateLimit?.throttled("read", left.length / chunk.length);
     return matchKeys(chunk, left, this.#schema);
   }
 }

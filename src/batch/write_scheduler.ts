@@ -197,7 +197,7 @@ export class WriteScheduler extends Scheduler<WriteOp> {
       ?.[this.table];
     this.metrics.items += chunk.length - (left?.length ?? 0);
     if (!left?.length) return [];
-    this.engine.rateLimit?.throttled("write");
+    this.engine.rateLimit?.throttled("write", left.length / chunk.length);
     return matchUnprocessed(chunk, left, this.schema);
   }
 

@@ -12,7 +12,15 @@ import { FaultInjector, type FaultOptions, throttleError } from "./faults.ts";
 import { batchGetItem, batchWriteItem } from "./operations/batch.ts";
 import { deleteItem, getItem, putItem } from "./operations/items.ts";
 import { query, scan } from "./operations/reads.ts";
-import { createTable, deleteTable, describeTable, listTables } from "./operations/tables.ts";
+import {
+  createTable,
+  deleteTable,
+  describeTable,
+  listTables,
+  updateTable,
+} from "./operations/tables.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { CapacityMeter } from "./capacity.ts";
 import type { OperationContext, Output } from "./operations/_shared.ts";
 import type { TableStore } from "./store.ts";
 import { isObject, serializationError } from "./validate.ts";
@@ -25,6 +33,8 @@ export interface TableEngineOptions {
   store: TableStore;
   /** Faults to inject. */
   faults?: FaultOptions;
+  /** The clock that provisioned capacity refills on and injected latency waits on. */
+  clock?: Clock;
 }
 
 type Operation = (ctx: OperationContext, input: Record<string, unknown>) => Promise<Output>;
@@ -33,6 +43,7 @@ const OPERATIONS: Record<string, Operation> = {
   CreateTable: createTable,
   DeleteTable: deleteTable,
   DescribeTable: describeTable,
+  UpdateTable: updateTable,
   ListTables: listTables,
   PutItem: putItem,
   GetItem: getItem,
@@ -58,11 +69,13 @@ export class TableEngine {
   /** Creates an engine over a store. */
   constructor(options: TableEngineOptions) {
     this.#name = options.name;
-    const faults = this.#faults = new FaultInjector(options.faults);
+    const clock = options.clock ?? systemClock;
+    const faults = this.#faults = new FaultInjector(options.faults, clock);
     this.#context = {
       name: options.name,
       store: options.store,
       faults,
+      capacity: new CapacityMeter(clock),
       throttle() {
         if (faults.throttle()) throw throttleError();
       },

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Clock } from "../clock.ts";
 import { DynamoDBError } from "../errors.ts";
 
 /**
@@ -121,9 +122,14 @@ export class FaultInjector {
   readonly #unprocessedRate: number;
   readonly #throttleRate: number;
   readonly #latency: [number, number];
+  readonly #clock?: Clock;
 
-  /** Checks the options; throws a `RangeError` naming the wrong one. */
-  constructor(options: FaultOptions = {}) {
+  /**
+   * Checks the options; throws a `RangeError` naming the wrong one. Latency waits on `clock`
+   * when one is given.
+   */
+  constructor(options: FaultOptions = {}, clock?: Clock) {
+    this.#clock = clock;
     const seed = options.seed ?? 1;
     if (!Number.isInteger(seed)) {
       throw new RangeError(
@@ -145,6 +151,7 @@ export class FaultInjector {
   delay(signal?: AbortSignal): Promise<void> {
     const [min, max] = this.#latency;
     const ms = max === min ? min : min + this.#random() * (max - min);
+    if (this.#clock && ms > 0) return this.#clock.sleep(ms, signal);
     return abortableDelay(ms, signal);
   }
 

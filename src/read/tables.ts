@@ -33,13 +33,19 @@ export interface IndexDefinition {
 
 /** What {@linkcode DynamoDBClient.createTable} creates: the key schema and the indexes. */
 export interface TableDefinition extends KeySchema {
-  /** Global secondary indexes (on-demand, like the table). */
+  /** Global secondary indexes (billed like the table). */
   indexes?: IndexDefinition[];
   /**
    * When the table exists already, wait for it to be ACTIVE instead of failing.
    * @default {false}
    */
   ifNotExists?: boolean;
+  /**
+   * Provisioned capacity in units per second (`BillingMode: PROVISIONED`), given to the table
+   * and each of its indexes. Without it, the table is on demand.
+   * @default {undefined} (on demand)
+   */
+  throughput?: { rcu: number; wcu: number };
 }
 
 /** A key attribute as DescribeTable reports it. */
@@ -106,6 +112,23 @@ function keySchemaInput(schema: ResolvedKeySchema) {
   return parts.map((p, i) => ({ AttributeName: p.name, KeyType: i === 0 ? "HASH" : "RANGE" }));
 }
 
+function throughputInput(table: string, throughput: TableDefinition["throughput"]) {
+  if (throughput === undefined) return undefined;
+  const units = (name: "rcu" | "wcu") => {
+    const value = (throughput as Record<string, unknown> | null)?.[name];
+    if (!(typeof value === "number" && Number.isInteger(value) && value >= 1)) {
+      throw new ValidationError(
+        `Cannot create table '${table}': 'throughput.${name}' must be a positive integer: current value is ${
+          String(value)
+        }`,
+        { path: `throughput.${name}`, rule: "throughput", value },
+      );
+    }
+    return value;
+  };
+  return { ReadCapacityUnits: units("rcu"), WriteCapacityUnits: units("wcu") };
+}
+
 /**
  * The CreateTable input for a table definition (on-demand billing), and the table's key schema.
  *
@@ -130,11 +153,13 @@ export function createTableInput(
   };
   define(schema.partitionKey);
   define(schema.sortKey);
+  const provisioned = throughputInput(table, definition.throughput);
   const input: Record<string, unknown> = {
     TableName: table,
-    BillingMode: "PAY_PER_REQUEST",
+    BillingMode: provisioned ? "PROVISIONED" : "PAY_PER_REQUEST",
     KeySchema: keySchemaInput(schema),
   };
+  if (provisioned) input.ProvisionedThroughput = provisioned;
   const indexes = definition.indexes ?? [];
   if (!Array.isArray(indexes)) {
     throw new ValidationError(
@@ -163,6 +188,7 @@ export function createTableInput(
       IndexName: name,
       KeySchema: keySchemaInput(keys),
       Projection: projectionInput(index.projection, i),
+      ...(provisioned ? { ProvisionedThroughput: { ...provisioned } } : {}),
     };
   });
   input.AttributeDefinitions = [...types].map(([name, type]) => ({

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { CapacityMeter } from "../capacity.ts";
 import type { FaultInjector } from "../faults.ts";
 import type { KeyPart } from "../keys.ts";
 import type { StoreTransaction, TableRecord, TableStore } from "../store.ts";
@@ -29,6 +30,8 @@ export interface OperationContext {
   readonly faults: FaultInjector;
   /** Throws a throttling error for this request when the faults say so. */
   throttle(): void;
+  /** The provisioned capacity of the tables (on-demand tables are never limited). */
+  readonly capacity: CapacityMeter;
 }
 
 /** The allowed values of `ReturnConsumedCapacity`. */

@@ -155,8 +155,11 @@ export function batchGetItem(
 
   return ctx.store.transaction("readonly", async (txn) => {
     const partsByTable = new Map<string, KeyPart[]>();
+    const recordsByTable = new Map<string, TableRecord>();
     for (const entry of entries) {
-      const parts = keyParts(await requireTable(txn, entry.table));
+      const record = await requireTable(txn, entry.table);
+      recordsByTable.set(entry.table, record);
+      const parts = keyParts(record);
       entry.keys.forEach((key) => validateKey(key, parts));
       checkKeyPaths(entry.nested, parts);
       partsByTable.set(entry.table, parts);
@@ -169,6 +172,7 @@ export function batchGetItem(
     const unprocessed: Record<string, Output> = {};
     const capacities: Record<string, unknown>[] = [];
     let bytes = 0;
+    let read = 0;
     for (const [e, entry] of entries.entries()) {
       const parts = partsByTable.get(entry.table)!;
       const found: { order: number; id: string; item: AttributeMap }[] = [];
@@ -182,12 +186,17 @@ export function batchGetItem(
         const id = keyString(parts, key);
         const item = await txn.getItem(entry.table, id);
         const size = item ? itemSize(item) : 0;
-        if (item && bytes + size > MAX_BATCH_GET_BYTES) {
+        const cost = readUnits(size, entry.consistent);
+        if (
+          (item && bytes + size > MAX_BATCH_GET_BYTES) ||
+          !ctx.capacity.take(recordsByTable.get(entry.table)!, "read", cost)
+        ) {
           leftover.push(cloneJson(entry.rawKeys[k]));
           continue;
         }
+        read++;
         bytes += size;
-        units += readUnits(size, entry.consistent);
+        units += cost;
         if (item) {
           found.push({
             order: hash32(id),
@@ -215,6 +224,8 @@ export function batchGetItem(
       const capacity = consumed(mode, entry.table, units);
       if (capacity) capacities.push(capacity);
     }
+    // Nothing read because no table had capacity left: the whole request is throttled.
+    if (requested > 0 && read === 0 && Object.keys(unprocessed).length) throw throttleError();
     const output: Output = { Responses: responses, UnprocessedKeys: unprocessed };
     if (capacities.length) output.ConsumedCapacity = capacities;
     return output;
@@ -324,12 +335,26 @@ export function batchWriteItem(
     const indexUnits = new Map<string, Record<string, number>>(tables.map((t) => [t, {}]));
     const unprocessed: Record<string, unknown[]> = {};
     const counting = mode === "TOTAL" || mode === "INDEXES";
+    const metered = (table: string) => records.get(table)!.BillingMode === "PROVISIONED";
     // Old items matter only for the capacity; read them all before the first write.
     const olds: (AttributeMap | undefined)[] = [];
     for (const [i, element] of elements.entries()) {
-      const needed = !dropped[i] && (counting || !element.put);
+      const needed = !dropped[i] && (counting || !element.put || metered(element.table));
       olds.push(needed ? await txn.getItem(element.table, element.key!) : undefined);
     }
+    const costs = elements.map((element, i) => {
+      const oldUnits = olds[i] ? writeUnits(itemSize(olds[i]!)) : 0;
+      return element.put ? Math.max(writeUnits(itemSize(element.put)), oldUnits) : oldUnits || 1;
+    });
+    // Writes beyond the tables' capacity are left unprocessed, in request order; a request
+    // none of whose writes fits is throttled as a whole.
+    let fits = 0;
+    for (const [i, element] of elements.entries()) {
+      if (dropped[i]) continue;
+      if (ctx.capacity.take(records.get(element.table)!, "write", costs[i])) fits++;
+      else dropped[i] = true;
+    }
+    if (elements.length && fits === 0) throw throttleError();
     for (const [i, element] of elements.entries()) {
       if (dropped[i]) {
         if (!Object.hasOwn(unprocessed, element.table)) setOwn(unprocessed, element.table, []);
@@ -347,11 +372,7 @@ export function batchWriteItem(
         );
       } else if (old) await txn.deleteItem(element.table, element.key!);
       if (!counting) continue;
-      const oldUnits = old ? writeUnits(itemSize(old)) : 0;
-      const cost = element.put
-        ? Math.max(writeUnits(itemSize(element.put)), oldUnits)
-        : oldUnits || 1;
-      units.set(element.table, units.get(element.table)! + cost);
+      units.set(element.table, units.get(element.table)! + costs[i]);
       const perIndex = indexUnits.get(element.table)!;
       const writes = indexWriteUnits(records.get(element.table)!, old, element.put);
       for (const name in writes) {

@@ -6,6 +6,7 @@
  */
 
 import { itemSize, readUnits, writeUnits } from "../../wire/size.ts";
+import { throttleError } from "../faults.ts";
 import { applyProjection } from "../expressions/projection.ts";
 import { indexWriteUnits } from "../indexes.ts";
 import { prepareExpressions } from "../expressions/params.ts";
@@ -56,6 +57,7 @@ export function putItem(ctx: OperationContext, input: Record<string, unknown>): 
       writeUnits(itemSize(item)),
       old ? writeUnits(itemSize(old)) : 0,
     );
+    if (!ctx.capacity.take(record, "write", units)) throw throttleError();
     await txn.putItem(table, key, item, indexKeysOf(record, item));
     const output: Output = {};
     if (old && input.ReturnValues === "ALL_OLD") output.Attributes = old;
@@ -94,15 +96,18 @@ export function getItem(ctx: OperationContext, input: Record<string, unknown>): 
   const mode = input.ReturnConsumedCapacity as string | undefined;
   ctx.throttle();
   return ctx.store.transaction("readonly", async (txn) => {
-    const parts = keyParts(await requireTable(txn, table));
+    const record = await requireTable(txn, table);
+    const parts = keyParts(record);
     validateKey(key, parts);
     checkKeyPaths(projection.nested, parts);
     const item = await txn.getItem(table, keyString(parts, key));
+    const units = readUnits(item ? itemSize(item) : 0, consistent);
+    if (!ctx.capacity.take(record, "read", units)) throw throttleError();
     const output: Output = {};
     if (item) {
       output.Item = projection.paths ? applyProjection(item, projection.paths) : item;
     }
-    const capacity = consumed(mode, table, readUnits(item ? itemSize(item) : 0, consistent));
+    const capacity = consumed(mode, table, units);
     if (capacity) output.ConsumedCapacity = capacity;
     return output;
   });
@@ -129,10 +134,11 @@ export function deleteItem(ctx: OperationContext, input: Record<string, unknown>
     validateKey(key, parts);
     const id = keyString(parts, key);
     const old = await txn.getItem(table, id);
+    const units = old ? writeUnits(itemSize(old)) : 1;
+    if (!ctx.capacity.take(record, "write", units)) throw throttleError();
     if (old) await txn.deleteItem(table, id);
     const output: Output = {};
     if (old && input.ReturnValues === "ALL_OLD") output.Attributes = old;
-    const units = old ? writeUnits(itemSize(old)) : 1;
     const capacity = consumed(mode, table, units, indexWriteUnits(record, old, undefined));
     if (capacity) output.ConsumedCapacity = capacity;
     return output;

@@ -9,6 +9,7 @@
  */
 
 import type { AttributeMap, AttributeValue } from "../../wire/types.ts";
+import { throttleError } from "../faults.ts";
 import { itemSize } from "../../wire/size.ts";
 import type { Comparator, Condition, Operand, ParsedCondition } from "../expressions/condition.ts";
 import { compareValues, evaluate } from "../expressions/evaluate.ts";
@@ -181,6 +182,7 @@ function startKeyString(src: Source, key: AttributeMap): string {
 
 /** Reads one page from a range and builds the Query or Scan output. */
 async function readPage(
+  ctx: OperationContext,
   txn: StoreTransaction,
   src: Source,
   request: ReadRequest,
@@ -223,6 +225,9 @@ async function readPage(
   output.ScannedCount = scanned;
   if (full && last) output.LastEvaluatedKey = keyOf(src.startParts, last);
   const units = Math.ceil(bytes / 4096) * (request.consistent ? 1 : 0.5);
+  // The cost of a page is known only once it is read: a page starts while the table has any
+  // capacity left and is charged in full afterwards, as DynamoDB does.
+  ctx.capacity.charge(src.record, "read", units);
   const capacity = src.index
     ? consumed(request.mode, src.record.TableName, 0, { [src.index.IndexName]: units })
     : consumed(request.mode, src.record.TableName, units);
@@ -461,7 +466,8 @@ export function query(ctx: OperationContext, input: Record<string, unknown>): Pr
     }
     checkSelect(request, src.index, input);
     if (filter) checkKeyPaths(filter.nested, src.tableParts, allIndexParts);
-    return readPage(txn, src, request, { ...range, reverse: !forward }, filter);
+    if (!ctx.capacity.positive(record, "read")) throw throttleError();
+    return readPage(ctx, txn, src, request, { ...range, reverse: !forward }, filter);
   });
 }
 
@@ -558,6 +564,7 @@ export function scan(ctx: OperationContext, input: Record<string, unknown>): Pro
     checkKeyPaths(request.expressions.nested, src.tableParts, allIndexParts);
     const filter = request.expressions.filter;
     if (filter) checkKeyPaths(filter.nested, src.tableParts, allIndexParts);
-    return readPage(txn, src, request, range, filter);
+    if (!ctx.capacity.positive(record, "read")) throw throttleError();
+    return readPage(ctx, txn, src, request, range, filter);
   });
 }

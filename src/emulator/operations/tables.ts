@@ -209,7 +209,71 @@ export function createTable(
   return ctx.store.transaction("readwrite", async (txn) => {
     if (await txn.getTable(name)) throw inUseError(`Table already exists: ${name}`);
     await txn.putTable(record);
+    ctx.capacity.update(record);
     return { TableDescription: await describe(txn, record, "ACTIVE") };
+  });
+}
+
+/**
+ * UpdateTable: changes a table's billing mode or provisioned throughput (the only settings the
+ * embedded backends let change), ACTIVE at once.
+ */
+export function updateTable(
+  ctx: OperationContext,
+  input: Record<string, unknown>,
+): Promise<Output> {
+  const name = tableOperationName(input);
+  const billing = optionalString(input.BillingMode);
+  const throughput = optionalMap(input.ProvisionedThroughput, "java.lang.Long");
+  const c = new Constraints();
+  c.oneOf(billing, "billingMode", ["PROVISIONED", "PAY_PER_REQUEST"]);
+  const units: Record<string, number | undefined> = {};
+  if (throughput) {
+    for (const field of ["WriteCapacityUnits", "ReadCapacityUnits"]) {
+      const value = units[field] = optionalInteger(throughput[field]);
+      const path = `provisionedThroughput.${field[0].toLowerCase()}${field.slice(1)}`;
+      c.notNull(value, path);
+      if (value !== undefined) {
+        c.check(value >= 1, value, path, "Member must have value greater than or equal to 1");
+      }
+    }
+  }
+  c.throwIfAny();
+  rejectUnsupported(ctx.name, "UpdateTable", input, [
+    "GlobalSecondaryIndexUpdates",
+    "StreamSpecification",
+    "SSESpecification",
+    "ReplicaUpdates",
+    "TableClass",
+    "DeletionProtectionEnabled",
+  ]);
+  return ctx.store.transaction("readwrite", async (txn) => {
+    const record = await requireTable(txn, name);
+    const mode = (billing ?? record.BillingMode) as TableRecord["BillingMode"];
+    if (mode === "PAY_PER_REQUEST" && throughput) {
+      throw validationError(
+        "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+      );
+    }
+    if (mode === "PROVISIONED" && record.BillingMode !== "PROVISIONED" && !throughput) {
+      throw validationError(
+        "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
+      );
+    }
+    const updated: TableRecord = {
+      ...record,
+      BillingMode: mode,
+      ReadCapacityUnits: mode === "PROVISIONED"
+        ? units.ReadCapacityUnits ?? record.ReadCapacityUnits
+        : 0,
+      WriteCapacityUnits: mode === "PROVISIONED"
+        ? units.WriteCapacityUnits ?? record.WriteCapacityUnits
+        : 0,
+    };
+    ctx.capacity.update(record);
+    ctx.capacity.update(updated);
+    await txn.putTable(updated);
+    return { TableDescription: await describe(txn, updated, "ACTIVE") };
   });
 }
 
