@@ -577,5 +577,7 @@ if (WRITE) {
     file,
     `${text.slice(0, a + BEGIN.length)}\n\n${table}\n\n${text.slice(b)}`,
   );
+  // The generated tables are formatted as `deno fmt --check` expects them.
+  await new Deno.Command(DENO, { args: ["fmt", "--quiet", file] }).output();
   log("wrote the table into BENCHMARKS.md");
 }
