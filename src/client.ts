@@ -514,16 +514,7 @@ export class DynamoDBClient {
     const ops: WriteOp[] = [];
     for (let i = 0; i < puts.length; i++) ops.push(preparePut(puts[i], i, undefined));
     for (let i = 0; i < deletes.length; i++) ops.push(prepareDelete(deletes[i], i, undefined));
-    const keySchema = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
-    const engine = this.engine;
-    return await engine.run("batchWrite", table, options.onMetrics, async (metrics) => {
-      await writeAll(engine, table, ops, metrics, {
-        signal: options.signal,
-        onProgress: options.onProgress,
-        keySchema,
-      });
-      return metrics;
-    });
+    return await this.#writeAll(table, ops, options);
   }
 
   /**
@@ -552,10 +543,19 @@ export class DynamoDBClient {
         { index: i, rule: "write-op", value: op },
       );
     });
+    return await this.#writeAll(table, prepared, options);
+  }
+
+  /** Writes prepared operations in order, as one `batchWrite` operation. */
+  async #writeAll(
+    table: string,
+    ops: WriteOp[],
+    options: BatchWriteOptions,
+  ): Promise<OperationMetrics> {
     const keySchema = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
     const engine = this.engine;
     return await engine.run("batchWrite", table, options.onMetrics, async (metrics) => {
-      await writeAll(engine, table, prepared, metrics, {
+      await writeAll(engine, table, ops, metrics, {
         signal: options.signal,
         onProgress: options.onProgress,
         keySchema,
