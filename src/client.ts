@@ -22,7 +22,7 @@ import {
   checkTimeout,
   resolveBackend,
 } from "./client_options.ts";
-import { BatchGetError, DynamoDBError, ValidationError } from "./errors.ts";
+import { BatchGetError, ValidationError } from "./errors.ts";
 import { show } from "./wire/_show.ts";
 import {
   liveCounters,
@@ -33,32 +33,37 @@ import {
 } from "./metrics.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
-import { DEFAULT_TABLE_WAIT_MS, waitForTable } from "./table_waits.ts";
-import {
-  type BulkOptions,
-  copyTable,
-  type CopyTableOptions,
-  deleteAll,
-  putAll,
-  type Source,
-} from "./jobs/bulk.ts";
+import type { BulkOptions, CopyTableOptions, Source } from "./jobs/bulk.ts";
 import { unmarshall, type UnmarshallOptions } from "./wire/marshall.ts";
-import {
-  describeTable,
-  type DescribeTableOptions,
-  listTables,
-  type ListTablesOptions,
-  type ReadContext,
-  TableCatalog,
-} from "./read/catalog.ts";
-import type { ReadEngine } from "./read/engine.ts";
-import { query, type QueryOptions, scan, type ScanOptions } from "./read/query.ts";
-import type { ReadResult } from "./read/result.ts";
-import { createTableInput, type TableDefinition, type TableDescription } from "./read/tables.ts";
+import type { DescribeTableOptions, ListTablesOptions } from "./read/catalog.ts";
+import type { QueryOptions, ReadRequest, ScanOptions } from "./read/query.ts";
+import { ReadResult } from "./read/result.ts";
+import type { TableDefinition, TableDescription } from "./read/tables.ts";
 import { readUnits, writeUnits } from "./wire/size.ts";
 import type { AttributeMap, Item, Key, KeySchema } from "./wire/types.ts";
 
 export type { Credentials } from "./backends/http.ts";
+
+type TableOperations = typeof import("./client_tables.ts");
+let tableOperations: Promise<TableOperations> | undefined;
+
+/**
+ * The table, read and bulk-job operations, loaded on first use: batch clients do not pay for
+ * them (a bundler puts them in a chunk of their own). A failed load is tried again next time.
+ */
+function tables(): Promise<TableOperations> {
+  return tableOperations ??= import("./client_tables.ts").catch((err) => {
+    tableOperations = undefined;
+    throw err;
+  });
+}
+
+/** A lazy query or scan: the first step of each iteration loads the read operations. */
+function lazyRead<T extends object>(engine: Engine, request: ReadRequest): ReadResult<T> {
+  return new ReadResult<T>(async function* (mode) {
+    yield* (await tables()).read<T>(engine, request, mode);
+  });
+}
 
 /** Options of a {@linkcode DynamoDBClient}. */
 export interface DynamoDBClientOptions {
@@ -214,8 +219,6 @@ export class DynamoDBClient {
    * schemas and metrics. Writers and models send through it.
    */
   readonly engine: Engine;
-  // Table descriptions (keys and indexes) that queries and scans are checked against.
-  #tables = new TableCatalog();
 
   /**
    * Creates a client; see {@linkcode DynamoDBClientOptions}.
@@ -243,20 +246,6 @@ export class DynamoDBClient {
       tracer: options.tracer,
       keySchemas,
     });
-  }
-
-  /** The request engine and table catalog that reads use. */
-  #reads(): ReadContext {
-    const engine = this.engine;
-    const reads: ReadEngine = {
-      send: (operation, input, metrics, options) => engine.send(operation, input, metrics, options),
-      concurrency: engine.concurrency,
-      numbers: engine.numbers,
-      rememberKeySchema: (table, schema) => engine.rememberKeySchema(table, schema),
-      record: (metrics, sink) => engine.recordFinished(metrics, sink),
-      now: () => engine.now(),
-    };
-    return { engine: reads, tables: this.#tables };
   }
 
   /** The backend this client is bound to (chosen when it was made). */
@@ -295,38 +284,13 @@ export class DynamoDBClient {
     options: CreateTableOptions = {},
   ): Promise<OperationMetrics> {
     checkTableName(table);
-    const { input, schema } = createTableInput(table, definition);
-    const engine = this.engine;
-    return await engine.run("createTable", table, options.onMetrics, async (metrics) => {
-      this.#tables.forget(table);
-      try {
-        await engine.send("CreateTable", input, metrics, { signal: options.signal });
-      } catch (err) {
-        const exists = err instanceof DynamoDBError && err.code === "ResourceInUseException";
-        if (!exists || !definition.ifNotExists) throw err;
-      }
-      const timeout = options.waitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
-      await waitForTable(engine, table, "active", metrics, timeout, options.signal);
-      if (!definition.ifNotExists) {
-        engine.rememberKeySchema(table, schema);
-        this.#tables.learn(table, input);
-      } else engine.forgetKeySchema(table); // an existing table may have other keys: read them
-      return metrics;
-    });
+    return await (await tables()).createTable(this.engine, table, definition, options);
   }
 
   /** Deletes a table and resolves once it is gone. */
   async deleteTable(table: string, options: CreateTableOptions = {}): Promise<OperationMetrics> {
     checkTableName(table);
-    const engine = this.engine;
-    return await engine.run("deleteTable", table, options.onMetrics, async (metrics) => {
-      engine.forgetKeySchema(table);
-      this.#tables.forget(table);
-      await engine.send("DeleteTable", { TableName: table }, metrics, { signal: options.signal });
-      const timeout = options.waitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
-      await waitForTable(engine, table, "gone", metrics, timeout, options.signal);
-      return metrics;
-    });
+    return await (await tables()).deleteTable(this.engine, table, options);
   }
 
   /**
@@ -593,7 +557,7 @@ export class DynamoDBClient {
     options: BulkOptions = {},
   ): Promise<OperationMetrics> {
     checkTableName(table);
-    return await putAll(this, table, source, options);
+    return await (await tables()).putAll(this, table, source, options);
   }
 
   /**
@@ -611,7 +575,7 @@ export class DynamoDBClient {
     options: BulkOptions = {},
   ): Promise<OperationMetrics> {
     checkTableName(table);
-    return await deleteAll(this, table, source, options);
+    return await (await tables()).deleteAll(this, table, source, options);
   }
 
   /**
@@ -642,7 +606,7 @@ export class DynamoDBClient {
   ): Promise<OperationMetrics> {
     checkTableName(from);
     checkTableName(to);
-    return await copyTable(this, from, to, options);
+    return await (await tables()).copyTable(this, from, to, options);
   }
 
   /** Creates a {@linkcode BatchWriter} for `table`. */
@@ -654,13 +618,16 @@ export class DynamoDBClient {
    * Describes a table: keys, indexes, status, billing mode, item count and size. What it
    * learns about the keys is kept for later operations.
    */
-  describeTable(table: string, options: DescribeTableOptions = {}): Promise<TableDescription> {
-    return describeTable(this.#reads(), table, options);
+  async describeTable(
+    table: string,
+    options: DescribeTableOptions = {},
+  ): Promise<TableDescription> {
+    return await (await tables()).describeTable(this.engine, table, options);
   }
 
   /** Every table name, page after page (nothing is sent before iteration starts). */
-  listTables(options: ListTablesOptions = {}): AsyncIterable<string> {
-    return listTables(() => this.#reads(), options);
+  async *listTables(options: ListTablesOptions = {}): AsyncIterable<string> {
+    yield* (await tables()).listTables(this.engine, options);
   }
 
   /**
@@ -683,7 +650,7 @@ export class DynamoDBClient {
    * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
    */
   query<T extends object = Item>(table: string, options: QueryOptions): ReadResult<T> {
-    return query<T>(() => this.#reads(), table, options);
+    return lazyRead<T>(this.engine, { kind: "query", table, options });
   }
 
   /**
@@ -704,6 +671,6 @@ export class DynamoDBClient {
    * @typeParam T The item shape you expect (a type assertion: values are not checked against it).
    */
   scan<T extends object = Item>(table: string, options: ScanOptions = {}): ReadResult<T> {
-    return scan<T>(() => this.#reads(), table, options);
+    return lazyRead<T>(this.engine, { kind: "scan", table, options });
   }
 }

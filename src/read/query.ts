@@ -10,7 +10,7 @@ import { checkTableName } from "../batch/table_name.ts";
 import { DynamoDBError, ValidationError } from "../errors.ts";
 import { liveCounters, newMetrics, type OperationMetrics, type Progress } from "../metrics.ts";
 import { unmarshall } from "../wire/marshall.ts";
-import type { AttributeMap, AttributeValue, Item } from "../wire/types.ts";
+import type { AttributeMap, AttributeValue } from "../wire/types.ts";
 import {
   addFilter,
   buildKeyCondition,
@@ -24,7 +24,7 @@ import {
 import { now, type ReadContext } from "./catalog.ts";
 import { type CursorState, decodeCursor, type Position } from "./cursor.ts";
 import { type ReadPlan, runPages } from "./run.ts";
-import { type ReadPage, ReadResult } from "./result.ts";
+import type { ReadPage } from "./result.ts";
 import { keySchemaOf, type TableDescription } from "./tables.ts";
 
 /** Options shared by {@linkcode DynamoDBClient.query} and {@linkcode DynamoDBClient.scan}. */
@@ -96,9 +96,13 @@ function positiveInteger(value: unknown, name: string, max = Number.MAX_SAFE_INT
   return value;
 }
 
-interface Request {
+/** A query or scan as the caller asked for it. */
+export interface ReadRequest {
+  /** Which read. */
   kind: "query" | "scan";
+  /** The table read. */
   table: string;
+  /** The caller's options, checked when iteration starts. */
   options: QueryOptions | ScanOptions;
 }
 
@@ -111,7 +115,7 @@ interface Checked {
 }
 
 /** Checks everything that needs no table description. */
-function check({ kind, table, options }: Request): Checked {
+function check({ kind, table, options }: ReadRequest): Checked {
   checkTableName(table);
   if (options === null || typeof options !== "object") {
     throw new ValidationError(`Cannot ${kind} '${table}': options must be an object`, {
@@ -160,7 +164,7 @@ function sameValue(a: AttributeValue | undefined, b: AttributeValue): boolean {
 
 /** Builds the read's plan (and its requests' input) for one mode. */
 function plan(
-  request: Request,
+  request: ReadRequest,
   checked: Checked,
   description: TableDescription | undefined,
   counting: boolean,
@@ -237,15 +241,19 @@ function plan(
 }
 
 /** Whether the read must know the table's keys before its first request. */
-function needsDescription(request: Request): boolean {
+function needsDescription(request: ReadRequest): boolean {
   const o = request.options;
   return request.kind === "query" || o.index !== undefined || o.projection !== undefined ||
     o.limit !== undefined;
 }
 
-async function* read<T extends object>(
+/**
+ * The pages of one iteration of a query or scan: options checked, the table described when
+ * needed, then the requests sent page after page.
+ */
+export async function* readPages<T extends object>(
   open: () => ReadContext,
-  request: Request,
+  request: ReadRequest,
   mode: "items" | "count",
 ): AsyncGenerator<ReadPage<T> & { count: number }, void, undefined> {
   const { options, table } = request;
@@ -284,24 +292,4 @@ async function* read<T extends object>(
     metrics.durationMs = now(engine) - start;
     engine.record(metrics, options.onMetrics);
   }
-}
-
-/** A lazy query of `table`. */
-export function query<T extends object = Item>(
-  open: () => ReadContext,
-  table: string,
-  options: QueryOptions,
-): ReadResult<T> {
-  const request: Request = { kind: "query", table, options };
-  return new ReadResult<T>((mode) => read<T>(open, request, mode));
-}
-
-/** A lazy scan of `table`, in parallel segments when `segments` is above 1. */
-export function scan<T extends object = Item>(
-  open: () => ReadContext,
-  table: string,
-  options: ScanOptions = {},
-): ReadResult<T> {
-  const request: Request = { kind: "scan", table, options };
-  return new ReadResult<T>((mode) => read<T>(open, request, mode));
 }
