@@ -450,7 +450,10 @@ async function bundleBench() {
       "",
       "| bundle | minified | min + gzip | vs SDK |",
       "| --- | ---: | ---: | ---: |",
-      row("dynobatch core: `{ DynamoDBClient, BatchWriter }` + aws4fetch", r.core),
+      row(
+        "dynobatch core: `{ DynamoDBClient, BatchWriter }` + aws4fetch (split: loaded before any table operation, read or bulk job)",
+        r.core,
+      ),
       row("dynobatch: everything in mod.ts", r.full),
       row("dynobatch/node: the optional Node transport (node.ts)", r.node),
       row("AWS SDK v3: DynamoDBClient + DocumentClient + BatchWriteCommand (browser)", r.sdk),
