@@ -2,20 +2,13 @@
  * Base64 (RFC 4648, standard alphabet, padded) for the binary values of DynamoDB JSON.
  *
  * Uses the runtime's `Uint8Array.prototype.toBase64` / `Uint8Array.fromBase64` where they
- * exist, and a table-driven implementation everywhere else. No runtime-specific APIs.
+ * exist, and `btoa` / `atob` (Web APIs, everywhere) otherwise. No runtime-specific APIs.
  *
  * @module
  */
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/** Every 12-bit value as its two base64 characters, so one lookup writes two characters. */
-const PAIRS: string[] = [];
-for (let i = 0; i < 4096; i++) PAIRS.push(ALPHABET[i >> 6] + ALPHABET[i & 63]);
-
-/** Character code to 6-bit value; 255 marks characters outside the alphabet. */
-const SEXTETS = new Uint8Array(128).fill(255);
-for (let i = 0; i < 64; i++) SEXTETS[ALPHABET.charCodeAt(i)] = i;
+/** Padded or unpadded base64 of the standard alphabet, nothing else (no whitespace). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
 interface NativeBase64 {
   toBase64?: (this: Uint8Array) => string;
@@ -74,33 +67,10 @@ export const decodeBase64: (text: string) => Uint8Array = nativeDecode === undef
  * @returns The base64 text.
  */
 export function encodeBase64Portable(bytes: Uint8Array): string {
-  const length = bytes.length;
-  if (length > LARGE) return encodeLarge(bytes);
-  const full = length - (length % 3);
-  let out = "";
-  let i = 0;
-  for (; i < full; i += 3) {
-    const triple = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += PAIRS[triple >>> 12] + PAIRS[triple & 4095];
-  }
-  if (length - full === 1) {
-    const b = bytes[i];
-    out += PAIRS[b << 4] + "==";
-  } else if (length - full === 2) {
-    const pair = (bytes[i] << 8) | bytes[i + 1];
-    out += PAIRS[pair >>> 4] + ALPHABET[(pair & 15) << 2] + "=";
-  }
-  return out;
-}
-
-/** Above this many bytes, `btoa` over a binary string beats concatenating pairs (measured). */
-const LARGE = 512;
-
-function encodeLarge(bytes: Uint8Array): string {
   let binary = "";
+  // In slices: spreading a large array into one call overflows the stack.
   for (let i = 0; i < bytes.length; i += 4096) {
-    const chunk = bytes.subarray(i, i + 4096);
-    binary += String.fromCharCode.apply(null, chunk as unknown as number[]);
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
   }
   return btoa(binary);
 }
@@ -113,48 +83,10 @@ function encodeLarge(bytes: Uint8Array): string {
  * @throws {SyntaxError} When `text` is not base64.
  */
 export function decodeBase64Portable(text: string): Uint8Array {
-  let end = text.length;
-  if (end % 4 === 1) throw invalid(text);
-  if (end > 0 && text.charCodeAt(end - 1) === 0x3d) {
-    if (end % 4 !== 0) throw invalid(text);
-    end--;
-    if (text.charCodeAt(end - 1) === 0x3d) end--;
-  }
-  const rest = end % 4;
-  if (rest === 1) throw invalid(text);
-  const full = end - rest;
-  const out = new Uint8Array((full / 4) * 3 + (rest === 0 ? 0 : rest - 1));
-  let o = 0;
-  let i = 0;
-  for (; i < full; i += 4) {
-    const ca = text.charCodeAt(i);
-    const cb = text.charCodeAt(i + 1);
-    const cc = text.charCodeAt(i + 2);
-    const cd = text.charCodeAt(i + 3);
-    if ((ca | cb | cc | cd) > 127) throw invalid(text);
-    const a = SEXTETS[ca];
-    const b = SEXTETS[cb];
-    const c = SEXTETS[cc];
-    const d = SEXTETS[cd];
-    // 255 (not in the alphabet) in any lane sets bit 7 of the OR.
-    if (((a | b | c | d) & 0x80) !== 0) throw invalid(text);
-    const quad = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = quad >>> 16;
-    out[o++] = (quad >>> 8) & 255;
-    out[o++] = quad & 255;
-  }
-  if (rest >= 2) {
-    const ca = text.charCodeAt(i);
-    const cb = text.charCodeAt(i + 1);
-    const cc = rest === 3 ? text.charCodeAt(i + 2) : 65; // "A", a zero sextet
-    if ((ca | cb | cc) > 127) throw invalid(text);
-    const a = SEXTETS[ca];
-    const b = SEXTETS[cb];
-    const c = SEXTETS[cc];
-    if (((a | b | c) & 0x80) !== 0) throw invalid(text);
-    out[o++] = (a << 2) | (b >>> 4);
-    if (rest === 3) out[o++] = ((b & 15) << 4) | (c >>> 2);
-  }
+  if (!BASE64.test(text)) throw invalid(text);
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < out.length; i++) out[i] = binary.charCodeAt(i);
   return out;
 }
 
