@@ -43,13 +43,13 @@ export const MODULE_BUNDLE = join(DIST, "dynobatch.js");
 export const TARGET_BYTES = 8 * 1024;
 /**
  * What CI enforces until the target is met: the core measured 15,323 B once the model layer
- * and the embedded backends no longer leaked into it, and grew to 26,865 B as the client
- * gained reads, table operations and bulk jobs. Those now load on first use (a dynamic
- * `import()`), so the core is what a bundler with code splitting ships before any of them
- * runs: BUDGET_NOTE below. Lower it as the core shrinks; raise it only with a reason in the
- * commit message.
+ * and the embedded backends no longer leaked into it, and grew to 26,865 B (one file) as the
+ * client gained reads, table operations and bulk jobs. Those now load on first use (a dynamic
+ * `import()`), and the core is measured as a bundler with code splitting ships it: 20,296 B
+ * in two initial chunks (19,629 B if they were gzipped as one stream), about 3% above that
+ * here. Lower it as the core shrinks; raise it only with a reason in the commit message.
  */
-export const BUDGET_BYTES = 21_400;
+export const BUDGET_BYTES = 20_900;
 
 /** What `import { DynamoDBClient, BatchWriter } from "@x/dynobatch"` pulls in. */
 export const CORE_ENTRY = 'export { DynamoDBClient, BatchWriter } from "../mod.ts";';
@@ -377,8 +377,17 @@ async function main(args) {
     const top = f.inputs.slice(0, 4).map((i) => `${basename(i.path)} ${i.bytes}`).join(", ");
     console.log(`  ${kind.padEnd(7)} ${row(f.name, f).trimEnd()}  (${top}, ...)`);
   }
+  const joined = new Uint8Array(coreSize.minBytes);
+  let offset = 0;
+  for (const f of coreSize.initial) {
+    joined.set(f.contents, offset);
+    offset += f.minBytes;
+  }
+  const oneStream = gzipSize(joined);
   console.log(
-    `core gzipped: ${coreGz} B; target ${TARGET_BYTES} B (${kb(TARGET_BYTES)}), ` +
+    `core gzipped: ${coreGz} B (${oneStream} B as one stream); target ${TARGET_BYTES} B (${
+      kb(TARGET_BYTES)
+    }), ` +
       `CI budget ${budget} B (${kb(budget)})`,
   );
   const lazyProblems = await checkLazyCore(coreSize);
