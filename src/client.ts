@@ -618,11 +618,10 @@ export class DynamoDBClient {
    * Describes a table: keys, indexes, status, billing mode, item count and size. What it
    * learns about the keys is kept for later operations.
    */
-  async describeTable(
-    table: string,
-    options: DescribeTableOptions = {},
-  ): Promise<TableDescription> {
-    return await (await tables()).describeTable(this.engine, table, options);
+  describeTable(table: string, options: DescribeTableOptions = {}): Promise<TableDescription> {
+    const engine = this.engine;
+    const { signal, onMetrics } = options;
+    return tables().then((t) => t.describeTable(engine, table, { signal, onMetrics }));
   }
 
   /** Every table name, page after page (nothing is sent before iteration starts). */
