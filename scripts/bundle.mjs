@@ -349,7 +349,7 @@ async function main(args) {
     );
   }
   const { code: full, inputs: fullInputs } = await buildModule();
-  const node = await buildNodeTransport();
+  await buildNodeTransport();
   // One file with everything the core can reach (lazy operations included), for the checks.
   const core = await bundle({ stdin: CORE_ENTRY });
   const coreStub = await bundle({ stdin: CORE_ENTRY, stub: true });
