@@ -65,37 +65,40 @@ function scanPage(body) {
   const count = Number(/(\d+)$/.exec(body.TableName)?.[1] ?? 0);
   const total = body.TotalSegments ?? 1;
   const segment = body.Segment ?? 0;
-  const end = Math.floor((segment + 1) * count / total);
   const after = body.ExclusiveStartKey?.pk?.S;
   const start = after === undefined
     ? Math.floor(segment * count / total)
     : Number(after.slice("USER#".length)) + 1;
-  const consumed = body.ReturnConsumedCapacity === "TOTAL" ||
-    body.ReturnConsumedCapacity === "INDEXES";
-  const id = `${body.TableName}/${segment}/${total}/${start}/${body.Limit}/${consumed}`;
-  let text = pages.get(id);
-  if (text !== undefined) return text;
-  const items = [];
-  let bytes = 0;
-  for (let i = start; i < end; i++) {
-    if (body.Limit !== undefined ? items.length >= body.Limit : bytes >= PAGE_BYTES) break;
-    items.push(scanItem(i));
-    bytes += scanItemBytes(i);
-  }
-  const output = { Items: items, Count: items.length, ScannedCount: items.length };
-  const last = start + items.length - 1;
-  if (items.length > 0 && last < end - 1) {
-    output.LastEvaluatedKey = { pk: { S: pkOf(last) }, sk: { S: "PROFILE" } };
-  }
-  if (consumed) {
-    output.ConsumedCapacity = {
-      TableName: body.TableName,
-      CapacityUnits: Math.ceil(bytes / 4096) / 2,
+  const id = `${body.TableName}/${segment}/${total}/${start}/${body.Limit}`;
+  let page = pages.get(id);
+  if (page === undefined) {
+    const end = Math.floor((segment + 1) * count / total);
+    const items = [];
+    let bytes = 0;
+    for (let i = start; i < end; i++) {
+      if (body.Limit !== undefined ? items.length >= body.Limit : bytes >= PAGE_BYTES) break;
+      items.push(scanItem(i));
+      bytes += scanItemBytes(i);
+    }
+    const last = start + items.length - 1;
+    page = {
+      head: `{"Items":${
+        JSON.stringify(items)
+      },"Count":${items.length},"ScannedCount":${items.length}`,
+      lastKey: items.length > 0 && last < end - 1
+        ? `,"LastEvaluatedKey":${JSON.stringify({ pk: { S: pkOf(last) }, sk: { S: "PROFILE" } })}`
+        : "",
+      units: Math.ceil(bytes / 4096) / 2,
     };
+    pages.set(id, page);
   }
-  text = JSON.stringify(output);
-  pages.set(id, text);
-  return text;
+  const consumed = body.ReturnConsumedCapacity === "TOTAL" ||
+      body.ReturnConsumedCapacity === "INDEXES"
+    ? `,"ConsumedCapacity":${
+      JSON.stringify({ TableName: body.TableName, CapacityUnits: page.units })
+    }`
+    : "";
+  return `${page.head}${page.lastKey}${consumed}}`;
 }
 
 function answer(target, body) {
