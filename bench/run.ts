@@ -434,9 +434,13 @@ const SCAN_WARMUP = SCAN_ITEMS / 10;
 const SCAN_SEGMENTS = 4;
 const SCAN_PAGE_SIZE = 1000;
 
-// aws-lite runs on Deno too (npm: compatibility), so the scan compares it on every runtime.
-function scanContenders(runtime: Runtime): readonly Contender[] {
-  return runtime === "deno" ? [...CONTENDERS, "aws-lite"] : cpuContenders(runtime);
+// dynobatch is read item by item and, in its own row, page by page (`scan.pages()`). aws-lite
+// runs on Deno too (npm: compatibility), so the scan compares it on every runtime.
+type ScanContender = Contender | "dynobatch-pages";
+
+function scanContenders(runtime: Runtime): readonly ScanContender[] {
+  const node: ScanContender[] = runtime === "deno" ? [] : ["dynobatch-node"];
+  return ["floor", "dynobatch", "dynobatch-pages", ...node, "sdk", "aws-lite"];
 }
 
 /** Reads every page of the stub's table once, so that no contender pays for building them. */
@@ -499,7 +503,8 @@ async function scanBench() {
     `Limit ${SCAN_PAGE_SIZE}, from the stub's canned pages; median of ${ROUNDS} fresh processes)`,
     "",
     "Every contender reads all segments at once, one request in flight per segment: dynobatch",
-    `\`for await (const item of client.scan(t, { segments: ${SCAN_SEGMENTS}, pageSize: ${SCAN_PAGE_SIZE} }))\`;`,
+    `\`for await (const item of client.scan(t, { segments: ${SCAN_SEGMENTS}, pageSize: ${SCAN_PAGE_SIZE} }))\``,
+    "(and `for await (const page of scan.pages())` in its own row);",
     "the SDK's `paginateScan` over the DocumentClient, one paginator per segment; aws-lite's",
     "`Scan({ Segment, TotalSegments, Limit, paginate: true })` per segment, which collects each",
     "segment's items into one array; the floor (aws4fetch) signs, sends and parses each page and",
@@ -509,9 +514,9 @@ async function scanBench() {
     "| runtime | contender | items/s | CPU ms / 1k items | CPU vs floor |",
     "| --- | --- | ---: | ---: | ---: |",
   ];
-  const perSecond = (runtime: Runtime, contender: Contender) =>
+  const perSecond = (runtime: Runtime, contender: ScanContender) =>
     median(results[`${runtime}/${contender}`].perSecond);
-  const cpu = (runtime: Runtime, contender: Contender) =>
+  const cpu = (runtime: Runtime, contender: ScanContender) =>
     median(results[`${runtime}/${contender}`].cpu);
   for (const runtime of RUNTIMES) {
     for (const contender of scanContenders(runtime)) {
@@ -536,7 +541,8 @@ async function scanBench() {
   return { lines, targets };
 }
 
-function scanLabel(contender: Contender): string {
+function scanLabel(contender: ScanContender): string {
+  if (contender === "dynobatch-pages") return "dynobatch, `.pages()`";
   return contender === "floor" ? "floor (aws4fetch, parse and count)" : label(contender);
 }
 

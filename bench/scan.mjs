@@ -2,7 +2,7 @@
 // against the stub server, whose Scan answers from generated tables (bench/stub_server.mjs).
 // Prints one JSON line: the CPU and wall time of one full scan.
 //
-//   node bench/scan.mjs --contender dynobatch|dynobatch-node|sdk|aws-lite|floor --endpoint URL
+//   node bench/scan.mjs --contender dynobatch|dynobatch-pages|dynobatch-node|sdk|aws-lite|floor --endpoint URL
 //     [--items 100000] [--segments 4] [--page-size 1000] [--warmup N]
 //   deno run -A bench/scan.mjs ...
 //   bun bench/scan.mjs ...
@@ -11,6 +11,7 @@
 // segment), with the same Limit per request, as its documentation recommends:
 //
 // - dynobatch: `for await (const item of client.scan(table, { segments, pageSize }))`;
+// - dynobatch-pages: the same read page by page, `for await (const page of scan.pages())`;
 // - dynobatch-node: the same with nodeTransport() (node:http, node:crypto);
 // - sdk: lib-dynamodb's `paginateScan` over the DocumentClient, one paginator per segment;
 // - aws-lite: `aws.DynamoDB.Scan({ ..., paginate: true })` per segment, which collects every
@@ -53,7 +54,7 @@ function check(item) {
 }
 
 // --- dynobatch -------------------------------------------------------------------------------
-async function dynobatch(transport) {
+async function dynobatch(transport, byPage = false) {
   const mod = fromSources ? await import("../mod.ts") : await import("../dist/dynobatch.js");
   const client = new mod.DynamoDBClient({
     endpoint,
@@ -64,7 +65,15 @@ async function dynobatch(transport) {
   });
   return async (table) => {
     let n = 0;
-    for await (const item of client.scan(table, { segments: SEGMENTS, pageSize: PAGE_SIZE })) {
+    const scan = client.scan(table, { segments: SEGMENTS, pageSize: PAGE_SIZE });
+    if (byPage) {
+      for await (const page of scan.pages()) {
+        if (page.items.length) check(page.items[0]);
+        n += page.items.length;
+      }
+      return n;
+    }
+    for await (const item of scan) {
       if (n++ % PAGE_SIZE === 0) check(item);
     }
     return n;
@@ -159,6 +168,7 @@ function floor() {
 
 const contenders = {
   dynobatch: () => dynobatch(),
+  "dynobatch-pages": () => dynobatch(undefined, true),
   "dynobatch-node": dynobatchNode,
   sdk,
   "aws-lite": awsLite,
