@@ -1,10 +1,11 @@
-// One contender of the client-CPU benchmark, run as a fresh process under Deno or Node against
+// One contender of the client-CPU benchmark, run as a fresh process under Deno, Node or Bun against
 // the stub server. Prints one JSON line: CPU and wall time of the write and get phases.
 //
 //   node bench/cpu.mjs --contender dynobatch|dynobatch-node|sdk|aws-lite|floor --endpoint URL
 //     [--items 100000]
 //     [--concurrency 4] [--warmup N] [--phases write,get]
 //   deno run -A bench/cpu.mjs ...
+//   bun bench/cpu.mjs ...
 //
 // dynobatch-node is dynobatch with nodeTransport() (node:http, node:crypto; dist/node.js under
 // Node); aws-lite is @aws-lite/client with its DynamoDB plugin (node:http, keep-alive) and the
@@ -29,6 +30,10 @@ const CONCURRENCY = Number(arg("--concurrency", "4"));
 const WARMUP = Number(arg("--warmup", String(Math.max(2500, Math.floor(ITEMS / 20)))));
 const PHASES = arg("--phases", "write,get").split(",");
 const isDeno = typeof globalThis.Deno !== "undefined";
+const isBun = typeof globalThis.Bun !== "undefined";
+const runtime = isDeno ? "deno" : isBun ? "bun" : "node";
+// Deno and Bun run the TypeScript sources, as their users do; Node runs the esbuild bundle.
+const fromSources = isDeno || isBun;
 const credentials = { accessKeyId: "AKIDBENCHMARK", secretAccessKey: "bench-secret-key" };
 const region = "us-east-1";
 const TABLE = "bench";
@@ -70,7 +75,7 @@ async function pool(count, lanes, worker) {
 
 // --- dynobatch -------------------------------------------------------------------------------
 async function dynobatch(transport) {
-  const mod = isDeno ? await import("../mod.ts") : await import("../dist/dynobatch.js");
+  const mod = fromSources ? await import("../mod.ts") : await import("../dist/dynobatch.js");
   const client = new mod.DynamoDBClient({
     endpoint,
     region,
@@ -87,7 +92,9 @@ async function dynobatch(transport) {
 
 // --- dynobatch with the Node transport (node:http keep-alive, node:crypto signing) ---------
 async function dynobatchNode() {
-  const { nodeTransport } = isDeno ? await import("../node.ts") : await import("../dist/node.js");
+  const { nodeTransport } = fromSources
+    ? await import("../node.ts")
+    : await import("../dist/node.js");
   return await dynobatch(nodeTransport());
 }
 
@@ -263,5 +270,5 @@ async function phase(items) {
 if (WARMUP > 0) await phase(makeItems(WARMUP, 10_000_000));
 const result = await phase(makeItems(ITEMS));
 console.log(
-  JSON.stringify({ contender, runtime: isDeno ? "deno" : "node", items: ITEMS, ...result }),
+  JSON.stringify({ contender, runtime, items: ITEMS, ...result }),
 );

@@ -7,15 +7,19 @@ import { startDynalite } from "./_dynalite.ts";
  *
  * 1. Client CPU per item: a batch write and a batch get against a stub DynamoDB (its own
  *    process, instant canned answers), for dynobatch, the AWS SDK v3 DocumentClient and the
- *    floor (aws4fetch sending pre-marshalled bodies), each in a fresh Deno and Node process;
- *    on Node also dynobatch with its Node transport and aws-lite.
+ *    floor (aws4fetch sending pre-marshalled bodies), each in a fresh Deno, Node and Bun
+ *    process; on Node and Bun also dynobatch with its Node transport and aws-lite.
  * 2. Latency-bound throughput: the stub waits 20 ms per request; concurrency 1, 4 and 16.
  * 3. Memory: peak RSS growth while 1,000,000 items stream through `await batch.put(x)`.
  * 4. Throughput against dynalite, dynobatch beside the SDK.
- * 5. Bundle sizes (esbuild, minified, gzipped).
- * 6. Cold start: a fresh process that imports, creates a client and completes one putItem.
- * 7. Many writers: N independent AdaptiveRate writers on one provisioned MemoryBackend table,
+ * 5. Reads and bulk jobs on MemoryBackend and dynalite (bench/jobs.ts).
+ * 6. Bundle sizes (esbuild, minified, gzipped).
+ * 7. Cold start: a fresh process that imports, creates a client and completes one putItem.
+ * 8. Many writers: N independent AdaptiveRate writers on one provisioned MemoryBackend table,
  *    on a virtual clock (bench/fleet.ts --quick).
+ * 9. Parallel scan: items/s and client CPU of a 4-segment scan of the stub's canned pages,
+ *    dynobatch beside the SDK's paginateScan, aws-lite's `paginate: true` and the floor, in a
+ *    fresh Deno, Node and Bun process (bench/scan.mjs).
  *
  * Every child process has a time limit; servers are stopped when the run ends.
  *
@@ -35,6 +39,7 @@ const ROOT = new URL("..", import.meta.url);
 const path = (p: string) => new URL(p, ROOT).pathname;
 const DENO = Deno.execPath();
 const NODE = "node";
+const BUN = path("node_modules/.bin/bun");
 const CHILD_TIMEOUT_MS = 240_000;
 
 function numberArg(name: string, fallback: number): number {
@@ -47,7 +52,8 @@ function numberArg(name: string, fallback: number): number {
   return value;
 }
 
-type Runtime = "deno" | "node";
+type Runtime = "deno" | "node" | "bun";
+const RUNTIMES = ["deno", "node", "bun"] as const;
 
 function command(
   runtime: Runtime,
@@ -55,9 +61,9 @@ function command(
   args: string[],
   flags: string[] = [],
 ): [string, string[]] {
-  return runtime === "deno"
-    ? [DENO, ["run", "-A", "--quiet", ...flags, path(script), ...args]]
-    : [NODE, ["--no-warnings", path(script), ...args]];
+  if (runtime === "deno") return [DENO, ["run", "-A", "--quiet", ...flags, path(script), ...args]];
+  if (runtime === "bun") return [BUN, [path(script), ...args]];
+  return [NODE, ["--no-warnings", path(script), ...args]];
 }
 
 /** Runs a child to completion (killed after the time limit) and returns its stdout. */
@@ -144,6 +150,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const check = (ok: boolean) => ok ? "met" : "**missed**";
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 function log(message: string) {
   console.error(`[bench] ${message}`);
@@ -159,18 +166,19 @@ interface CpuResult {
 }
 
 const CONTENDERS = ["floor", "dynobatch", "sdk"] as const;
-// Node only: dynobatch over node:http (nodeTransport) and aws-lite, which is Node-only.
+// Node and Bun (which implements node:http): dynobatch over node:http (nodeTransport) and
+// aws-lite, both built on node:http.
 const NODE_CONTENDERS = ["dynobatch-node", "aws-lite"] as const;
 type Contender = typeof CONTENDERS[number] | typeof NODE_CONTENDERS[number];
 
 function cpuContenders(runtime: Runtime): readonly Contender[] {
-  return runtime === "node" ? [...CONTENDERS, ...NODE_CONTENDERS] : CONTENDERS;
+  return runtime === "deno" ? CONTENDERS : [...CONTENDERS, ...NODE_CONTENDERS];
 }
 
 async function cpuBench(endpoint: string) {
   const results: Record<string, { write: number[]; get: number[] }> = {};
   for (let round = 0; round < ROUNDS; round++) {
-    for (const runtime of ["deno", "node"] as const) {
+    for (const runtime of RUNTIMES) {
       // Interleaved, so that a busy moment on the machine does not land on one contender.
       for (const contender of cpuContenders(runtime)) {
         log(`cpu ${runtime} ${contender} round ${round + 1}/${ROUNDS}`);
@@ -192,15 +200,18 @@ async function cpuBench(endpoint: string) {
     `### 1. Client CPU per 1,000 items (${int(CPU_ITEMS)} items, 6 attributes, ~200 B; ` +
     `concurrency 4; median of ${ROUNDS} fresh processes)`,
     "",
+    "Node loads the library as the esbuild bundle (dist/dynobatch.js, dist/node.js); Deno and Bun",
+    "run its TypeScript sources (mod.ts, node.ts), as their users would.",
+    "",
     "| runtime | contender | write CPU ms / 1k | vs floor | get CPU ms / 1k | vs floor |",
     "| --- | --- | ---: | ---: | ---: | ---: |",
   ];
   const summary: Record<string, number> = {};
-  for (const runtime of ["deno", "node"]) {
+  for (const runtime of RUNTIMES) {
     const floor = results[`${runtime}/floor`];
     const fw = median(floor.write);
     const fg = median(floor.get);
-    for (const contender of cpuContenders(runtime as Runtime)) {
+    for (const contender of cpuContenders(runtime)) {
       const r = results[`${runtime}/${contender}`];
       const w = median(r.write);
       const g = median(r.get);
@@ -418,6 +429,135 @@ async function fleetBench() {
   };
 }
 
+const SCAN_ITEMS = QUICK ? 10_000 : 100_000;
+const SCAN_WARMUP = SCAN_ITEMS / 10;
+const SCAN_SEGMENTS = 4;
+const SCAN_PAGE_SIZE = 1000;
+
+// dynobatch is read item by item and, in its own row, page by page (`scan.pages()`). aws-lite
+// runs on Deno too (npm: compatibility), so the scan compares it on every runtime.
+type ScanContender = Contender | "dynobatch-pages";
+
+function scanContenders(runtime: Runtime): readonly ScanContender[] {
+  const node: ScanContender[] = runtime === "deno" ? [] : ["dynobatch-node"];
+  return ["floor", "dynobatch", "dynobatch-pages", ...node, "sdk", "aws-lite"];
+}
+
+/** Reads every page of the stub's table once, so that no contender pays for building them. */
+async function primeScan(endpoint: string, table: string): Promise<void> {
+  const headers = {
+    "content-type": "application/x-amz-json-1.0",
+    "x-amz-target": "DynamoDB_20120810.Scan",
+  };
+  for (let segment = 0; segment < SCAN_SEGMENTS; segment++) {
+    let start: unknown;
+    do {
+      const body = JSON.stringify({
+        TableName: table,
+        Segment: segment,
+        TotalSegments: SCAN_SEGMENTS,
+        Limit: SCAN_PAGE_SIZE,
+        ExclusiveStartKey: start,
+      });
+      const page = await (await fetch(endpoint, { method: "POST", headers, body })).json();
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
+}
+
+async function scanBench() {
+  const stub = await startStub(0);
+  const results: Record<string, { perSecond: number[]; cpu: number[] }> = {};
+  try {
+    await primeScan(stub.endpoint, `scan_${SCAN_WARMUP}`);
+    await primeScan(stub.endpoint, `scan_${SCAN_ITEMS}`);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const runtime of RUNTIMES) {
+        for (const contender of scanContenders(runtime)) {
+          log(`scan ${runtime} ${contender} round ${round + 1}/${ROUNDS}`);
+          const r = await runJson<{ cpuMs: number; wallMs: number }>(runtime, "bench/scan.mjs", [
+            "--contender",
+            contender,
+            "--endpoint",
+            stub.endpoint,
+            "--items",
+            String(SCAN_ITEMS),
+            "--warmup",
+            String(SCAN_WARMUP),
+            "--segments",
+            String(SCAN_SEGMENTS),
+            "--page-size",
+            String(SCAN_PAGE_SIZE),
+          ]);
+          const entry = results[`${runtime}/${contender}`] ??= { perSecond: [], cpu: [] };
+          entry.perSecond.push(SCAN_ITEMS / (r.wallMs / 1000));
+          entry.cpu.push((r.cpuMs / SCAN_ITEMS) * 1000);
+        }
+      }
+    }
+  } finally {
+    await stub.stop();
+  }
+  const lines = [
+    `### 9. Parallel scan (${int(SCAN_ITEMS)} items, 6 attributes, ${SCAN_SEGMENTS} segments, ` +
+    `Limit ${SCAN_PAGE_SIZE}, from the stub's canned pages; median of ${ROUNDS} fresh processes)`,
+    "",
+    "Every contender reads all segments at once, one request in flight per segment: dynobatch",
+    `\`for await (const item of client.scan(t, { segments: ${SCAN_SEGMENTS}, pageSize: ${SCAN_PAGE_SIZE} }))\``,
+    "(and `for await (const page of scan.pages())` in its own row);",
+    "the SDK's `paginateScan` over the DocumentClient, one paginator per segment; aws-lite's",
+    "`Scan({ Segment, TotalSegments, Limit, paginate: true })` per segment, which collects each",
+    "segment's items into one array; the floor (aws4fetch) signs, sends and parses each page and",
+    "counts its items without unmarshalling them. The stub builds each page once, before the",
+    "first contender, and then answers from memory, so items/s is bound by the client.",
+    "",
+    "| runtime | contender | items/s | CPU ms / 1k items | CPU vs floor |",
+    "| --- | --- | ---: | ---: | ---: |",
+  ];
+  const perSecond = (runtime: Runtime, contender: ScanContender) =>
+    median(results[`${runtime}/${contender}`].perSecond);
+  const cpu = (runtime: Runtime, contender: ScanContender) =>
+    median(results[`${runtime}/${contender}`].cpu);
+  for (const runtime of RUNTIMES) {
+    for (const contender of scanContenders(runtime)) {
+      lines.push(
+        `| ${runtime} | ${scanLabel(contender)} | ${int(perSecond(runtime, contender))} | ${
+          fixed(cpu(runtime, contender))
+        } | ${ratio(cpu(runtime, contender), cpu(runtime, "floor"))} |`,
+      );
+    }
+  }
+  // On Node, as in section 1, dynobatch's own number is the one with nodeTransport(), which is
+  // what the README recommends there; on Deno and Bun it is the default fetch.
+  const targets = RUNTIMES.map((runtime) => {
+    const own = perSecond(runtime, runtime === "node" ? "dynobatch-node" : "dynobatch");
+    const sdk = own / perSecond(runtime, "sdk");
+    const lite = own / perSecond(runtime, "aws-lite");
+    const who = runtime === "node" ? "nodeTransport() " : "";
+    return `| ${runtime}: ${who}parallel scan items/s ≥ SDK paginateScan and aws-lite paginate | ${
+      fixed(sdk, 2)
+    }x SDK, ${fixed(lite, 2)}x aws-lite | ${check(sdk >= 1 && lite >= 1)} |`;
+  });
+  return { lines, targets };
+}
+
+function scanLabel(contender: ScanContender): string {
+  if (contender === "dynobatch-pages") return "dynobatch, `.pages()`";
+  return contender === "floor" ? "floor (aws4fetch, parse and count)" : label(contender);
+}
+
+/** Bun's targets: dynobatch (fetch) writes within 1.25x of the floor, and at or below aws-lite. */
+function bunCpuTargets(s: Record<string, number>): string[] {
+  const write = s["bun/dynobatch/write"];
+  return [
+    `| bun: write CPU ≤ 1.25x floor | ${fixed(write, 2)}x | ${check(write <= 1.25)} |`,
+    ...(["write", "get"] as const).map((phase) => {
+      const vs = s[`bun/dynobatch/${phase}`] / s[`bun/aws-lite/${phase}`];
+      return `| bun: ${phase} CPU ≤ aws-lite | ${fixed(vs, 2)}x | ${check(vs <= 1)} |`;
+    }),
+  ];
+}
+
 async function createBenchTable(endpoint: string): Promise<void> {
   const { DynamoDBClient } = await import("../mod.ts");
   const client = new DynamoDBClient({
@@ -498,12 +638,15 @@ async function coldStartBench(endpoint: string) {
 async function machine(): Promise<string> {
   const cores = navigator.hardwareConcurrency;
   const node = await new Deno.Command(NODE, { args: ["--version"], stdout: "piped" }).output();
+  const bun = await new Deno.Command(BUN, { args: ["--version"], stdout: "piped" }).output();
   const load = await Deno.readTextFile("/proc/loadavg").then(
     (t) => `, load average before the run ${t.split(" ").slice(0, 3).join(" ")}`,
     () => "",
   );
   return `${cores} cores, Deno ${Deno.version.deno}, Node ${
     new TextDecoder().decode(node.stdout).trim().replace(/^v/, "")
+  }, Bun ${
+    new TextDecoder().decode(bun.stdout).trim()
   }, ${Deno.build.os}/${Deno.build.arch}${load}`;
 }
 
@@ -530,9 +673,9 @@ const latency = await latencyBench();
 const dynalite = await dynaliteBench();
 const jobs = await jobsBench();
 const fleet = await fleetBench();
+const scan = await scanBench();
 
 const s = cpu.summary;
-const check = (ok: boolean) => ok ? "met" : "**missed**";
 const targets = [
   "### Targets",
   "",
@@ -552,13 +695,15 @@ const targets = [
       check(vs <= 1)
     } |`;
   }),
+  ...bunCpuTargets(s),
   `| latency-bound ≥ 95% of ceiling (worst of 1, 4, 16) | ${fixed(100 * latency.worst)}% | ${
     check(latency.worst >= 0.95)
   } |`,
   `| peak RSS growth < 64 MB | ${fixed(memory.growthMb)} MB | ${check(memory.growthMb < 64)} |`,
   `| core bundle ≤ 8 KB gzipped | ${kb(bundle.coreGzip)} | ${check(bundle.coreGzip <= 8192)} |`,
+  ...scan.targets,
 ];
-const sections = [cpu, latency, memory, dynalite, jobs, bundle, cold, fleet];
+const sections = [cpu, latency, memory, dynalite, jobs, bundle, cold, fleet, scan];
 const table = [
   ...header,
   ...sections.flatMap((x) => [...x.lines, ""]),

@@ -1,6 +1,9 @@
 // A loopback stub of DynamoDB's JSON protocol for benchmarks: answers at once (or after a fixed
 // delay) with canned, valid responses. BatchGetItem echoes an item for every requested key so
-// that clients really unmarshal. Runs in its own process, so its CPU is not the client's.
+// that clients really unmarshal. Scan answers from a table of generated items whose count ends
+// the table's name ("scan_100000" holds 100,000), with Segment/TotalSegments, Limit (or pages of
+// about 1 MB without one) and ExclusiveStartKey -> LastEvaluatedKey paging; every page is built
+// once and then served from memory. Runs in its own process, so its CPU is not the client's.
 //
 //   node bench/stub_server.mjs [--latency-ms 20]   (prints {"port": N} on stdout when ready)
 
@@ -32,6 +35,72 @@ function itemFor(key) {
   };
 }
 
+// --- Scan ------------------------------------------------------------------------------------
+// The items are those bench/cpu.mjs writes (6 attributes), numbered 0 .. count - 1 in key order;
+// segment s of T holds the items from floor(s * count / T) up to floor((s + 1) * count / T).
+
+const PAGE_BYTES = 1024 * 1024;
+const pages = new Map();
+
+const pkOf = (i) => `USER#${String(i).padStart(8, "0")}`;
+
+function scanItem(i) {
+  return {
+    pk: { S: pkOf(i) },
+    sk: { S: "PROFILE" },
+    name: { S: `Benchmark User ${i}` },
+    email: { S: `user${i}@example.com` },
+    age: { N: String(20 + (i % 60)) },
+    active: { BOOL: i % 3 !== 0 },
+  };
+}
+
+/** DynamoDB's size of a scanItem: attribute names plus values (numbers at about 1 byte per 2 digits). */
+function scanItemBytes(i) {
+  return 2 + pkOf(i).length + 2 + 7 + 4 + `Benchmark User ${i}`.length + 5 +
+    `user${i}@example.com`.length + 3 + 2 + 6 + 1;
+}
+
+function scanPage(body) {
+  const count = Number(/(\d+)$/.exec(body.TableName)?.[1] ?? 0);
+  const total = body.TotalSegments ?? 1;
+  const segment = body.Segment ?? 0;
+  const after = body.ExclusiveStartKey?.pk?.S;
+  const start = after === undefined
+    ? Math.floor(segment * count / total)
+    : Number(after.slice("USER#".length)) + 1;
+  const id = `${body.TableName}/${segment}/${total}/${start}/${body.Limit}`;
+  let page = pages.get(id);
+  if (page === undefined) {
+    const end = Math.floor((segment + 1) * count / total);
+    const items = [];
+    let bytes = 0;
+    for (let i = start; i < end; i++) {
+      if (body.Limit !== undefined ? items.length >= body.Limit : bytes >= PAGE_BYTES) break;
+      items.push(scanItem(i));
+      bytes += scanItemBytes(i);
+    }
+    const last = start + items.length - 1;
+    page = {
+      head: `{"Items":${
+        JSON.stringify(items)
+      },"Count":${items.length},"ScannedCount":${items.length}`,
+      lastKey: items.length > 0 && last < end - 1
+        ? `,"LastEvaluatedKey":${JSON.stringify({ pk: { S: pkOf(last) }, sk: { S: "PROFILE" } })}`
+        : "",
+      units: Math.ceil(bytes / 4096) / 2,
+    };
+    pages.set(id, page);
+  }
+  const consumed = body.ReturnConsumedCapacity === "TOTAL" ||
+      body.ReturnConsumedCapacity === "INDEXES"
+    ? `,"ConsumedCapacity":${
+      JSON.stringify({ TableName: body.TableName, CapacityUnits: page.units })
+    }`
+    : "";
+  return `${page.head}${page.lastKey}${consumed}}`;
+}
+
 function answer(target, body) {
   switch (target) {
     case "BatchWriteItem": {
@@ -56,6 +125,8 @@ function answer(target, body) {
       return { ConsumedCapacity: { TableName: body.TableName, CapacityUnits: 1 } };
     case "GetItem":
       return { Item: itemFor(body.Key) };
+    case "Scan":
+      return scanPage(body);
     case "DescribeTable":
       return { Table: { ...TABLE, TableName: body.TableName } };
     case "CreateTable":
@@ -79,7 +150,7 @@ const server = createServer((req, res) => {
         res.end(JSON.stringify({ __type: "com.amazon.coral.service#UnknownOperationException" }));
         return;
       }
-      const text = JSON.stringify(output);
+      const text = typeof output === "string" ? output : JSON.stringify(output);
       res.writeHead(200, {
         "content-type": "application/x-amz-json-1.0",
         "content-length": Buffer.byteLength(text),
