@@ -14,12 +14,14 @@ import { indexKeysOf, keyParts, keyString, prepareItem } from "../emulator/keys.
 import type {
   IndexKeys,
   RangeRead,
+  SizedItem,
   StoredItem,
   StoreTransaction,
   TableRecord,
   TableStore,
 } from "../emulator/store.ts";
 import { cloneMap, setOwn } from "../emulator/validate.ts";
+import { itemSize } from "../wire/size.ts";
 
 export type { FaultOptions } from "../emulator/faults.ts";
 
@@ -42,6 +44,8 @@ export interface MemoryBackendOptions {
 interface MemoryEntry {
   item: AttributeMap;
   indexKeys: IndexKeys;
+  /** The item's size in bytes. */
+  size: number;
 }
 
 /** The first index of `keys` (sorted) whose key is above `bound` (or at it, unless `after`). */
@@ -62,19 +66,24 @@ const BUCKET = 512;
 /**
  * Key strings with their values, and the keys in order: sorted buckets of at most
  * {@linkcode BUCKET} keys, so an insert or a removal costs a search and a short move, not a
- * move of the whole table.
+ * move of the whole table. New keys wait in a list until the order is needed (a range read,
+ * a removal): a run of writes costs a sort and a merge, not a search and a move each.
  */
 class SortedKeys<V> {
   readonly map = new Map<string, V>();
   #buckets: string[][] = [];
+  /** Keys in the map but not yet in the buckets, in no order. */
+  #fresh: string[] = [];
 
   set(key: string, value: V): void {
-    if (!this.map.has(key)) this.#insert(key);
+    if (!this.map.has(key)) this.#fresh.push(key);
     this.map.set(key, value);
   }
 
   delete(key: string): void {
-    if (!this.map.delete(key)) return;
+    if (!this.map.has(key)) return;
+    this.#settle();
+    this.map.delete(key);
     const b = this.#bucketOf(key, false);
     const bucket = this.#buckets[b];
     bucket.splice(search(bucket, key, false), 1);
@@ -93,6 +102,31 @@ class SortedKeys<V> {
       else hi = mid;
     }
     return lo;
+  }
+
+  /** Moves the fresh keys into the buckets. */
+  #settle(): void {
+    const fresh = this.#fresh;
+    if (fresh.length === 0) return;
+    this.#fresh = [];
+    // A few keys go in one by one; many are sorted and merged with the buckets in one pass.
+    if (fresh.length * 64 < this.map.size) {
+      for (const key of fresh) this.#insert(key);
+      return;
+    }
+    fresh.sort();
+    const merged: string[] = [];
+    let f = 0;
+    for (const bucket of this.#buckets) {
+      for (const key of bucket) {
+        while (f < fresh.length && fresh[f] < key) merged.push(fresh[f++]);
+        merged.push(key);
+      }
+    }
+    while (f < fresh.length) merged.push(fresh[f++]);
+    const buckets: string[][] = [];
+    for (let i = 0; i < merged.length; i += BUCKET) buckets.push(merged.slice(i, i + BUCKET));
+    this.#buckets = buckets;
   }
 
   #insert(key: string): void {
@@ -118,11 +152,13 @@ class SortedKeys<V> {
 
   /** Every key, in order. */
   sorted(): string[] {
+    this.#settle();
     return this.#buckets.flat();
   }
 
   /** The keys within a range, in order (or reverse order), at most `limit` of them. */
   range(range: RangeRead): string[] {
+    this.#settle();
     const buckets = this.#buckets;
     const [sb, si] = range.lower === undefined
       ? [0, 0]
@@ -204,10 +240,13 @@ class MemoryStore implements TableStore {
 
   /** Stores an item (taking ownership), keeping its index entries right. */
   write(table: MemoryTable, key: string, entry: MemoryEntry | typeof DELETED): void {
-    const old = table.items.map.get(key);
-    if (old) {
-      for (const [name, indexKey] of Object.entries(old.indexKeys)) {
-        table.indexes.get(name)?.delete(indexKey);
+    const indexes = table.indexes;
+    if (indexes.size) {
+      const old = table.items.map.get(key);
+      if (old) {
+        for (const [name, indexKey] of Object.entries(old.indexKeys)) {
+          indexes.get(name)?.delete(indexKey);
+        }
       }
     }
     if (entry === DELETED) {
@@ -215,8 +254,10 @@ class MemoryStore implements TableStore {
       return;
     }
     table.items.set(key, entry);
-    for (const [name, indexKey] of Object.entries(entry.indexKeys)) {
-      table.indexes.get(name)?.set(indexKey, key);
+    if (indexes.size) {
+      for (const [name, indexKey] of Object.entries(entry.indexKeys)) {
+        indexes.get(name)?.set(indexKey, key);
+      }
     }
   }
 }
@@ -258,8 +299,21 @@ class MemoryTransaction implements StoreTransaction {
     return entry && cloneMap(entry.item);
   }
 
-  putItem(table: string, key: string, item: AttributeMap, indexKeys: IndexKeys): void {
-    this.#pending(table).set(key, { item, indexKeys });
+  getSizedItem(table: string, key: string): SizedItem | undefined {
+    const pending = this.#items.get(table)?.get(key);
+    if (pending === DELETED) return undefined;
+    const entry = pending ?? this.#store.tables.get(table)?.items.map.get(key);
+    return entry && { item: cloneMap(entry.item), size: entry.size };
+  }
+
+  putItem(
+    table: string,
+    key: string,
+    item: AttributeMap,
+    indexKeys: IndexKeys,
+    size = itemSize(item),
+  ): void {
+    this.#pending(table).set(key, { item, indexKeys, size });
   }
 
   deleteItem(table: string, key: string): void {
@@ -455,7 +509,8 @@ export class MemoryBackend implements Backend {
     const parts = keyParts(record);
     const prepared = items.map((raw) => {
       const item = prepareItem(raw, record);
-      return [keyString(parts, item), { item, indexKeys: indexKeysOf(record, item) }] as const;
+      const entry = { item, indexKeys: indexKeysOf(record, item), size: itemSize(item) };
+      return [keyString(parts, item), entry] as const;
     });
     stored ??= this.#store.create(record);
     for (const [key, entry] of prepared) this.#store.write(stored, key, entry);
