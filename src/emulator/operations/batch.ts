@@ -216,13 +216,24 @@ export function batchGetItem(
       const found: { order: number; id: string; item: AttributeMap }[] = [];
       const leftover: unknown[] = [];
       let units = 0;
-      for (const [k, key] of entry.keys.entries()) {
+      // Every read is asked for before the first answer is used: a store that answers
+      // asynchronously (IndexedDB) serves them together.
+      const n = entry.keys.length;
+      const ids: string[] = new Array(n);
+      const reads: MaybePromise<SizedItem | undefined>[] = new Array(n);
+      for (let k = 0; k < n; k++) {
+        if (dropped[e][k]) continue;
+        const id = ids[k] = keyString(parts, entry.keys[k]);
+        const read = reads[k] = readSized(txn, entry.table, id);
+        if (read instanceof Promise) read.catch(() => {});
+      }
+      for (let k = 0; k < n; k++) {
         if (dropped[e][k]) {
           leftover.push(cloneJson(entry.rawKeys[k]));
           continue;
         }
-        const id = keyString(parts, key);
-        let sized = readSized(txn, entry.table, id);
+        const id = ids[k];
+        let sized = reads[k];
         // A memory store answers at once: no need to wait a turn for each key.
         if (sized instanceof Promise) sized = await sized;
         const item = sized?.item;
@@ -384,17 +395,21 @@ export function batchWriteItem(
     const unprocessed: Record<string, unknown[]> = {};
     const counting = mode === "TOTAL" || mode === "INDEXES";
     // Old items matter only for the capacity; read them all before the first write.
-    const olds: (AttributeMap | undefined)[] = new Array(n);
-    const costs: number[] = new Array(n);
+    const reads: MaybePromise<AttributeMap | undefined>[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const element = elements[i];
       const needed = !dropped[i] &&
         (counting || !element.put || element.record!.BillingMode === "PROVISIONED");
-      let old: AttributeMap | undefined;
-      if (needed) {
-        const read = txn.getItem(element.table, element.key!);
-        old = read instanceof Promise ? await read : read;
-      }
+      if (!needed) continue;
+      const read = reads[i] = txn.getItem(element.table, element.key!);
+      if (read instanceof Promise) read.catch(() => {});
+    }
+    const olds: (AttributeMap | undefined)[] = new Array(n);
+    const costs: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const element = elements[i];
+      const read = reads[i];
+      const old = read instanceof Promise ? await read : read;
       olds[i] = old;
       const oldUnits = old ? writeUnits(itemSize(old)) : 0;
       costs[i] = element.put ? Math.max(writeUnits(element.size), oldUnits) : oldUnits || 1;
