@@ -154,9 +154,50 @@ export function partitionPrefix(value: AttributeValue, type: KeyType): string {
 
 /** The key string of (an item with) key values for `parts`: bucket, partition, sort key. */
 export function keyString(parts: readonly KeyPart[], item: AttributeMap): string {
+  if (parts[0].type === "S" && (parts.length === 1 || parts[1].type === "S")) {
+    const key = asciiKeyString(
+      (getOwn(item, parts[0].name) as { S: string }).S,
+      parts[1] && (getOwn(item, parts[1].name) as { S: string }).S,
+    );
+    if (key !== undefined) return key;
+  }
   let key = partitionPrefix(getOwn(item, parts[0].name)!, parts[0].type);
   if (parts[1]) key += encodeKeyValue(getOwn(item, parts[1].name)!, parts[1].type);
   return key;
+}
+
+/** Character codes of the key string being built by {@linkcode asciiKeyString}. */
+const codes: number[] = [];
+/** The character codes of the lower-case hex digits. */
+const HEX_CODES = /* @__PURE__ */ Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+
+/**
+ * {@linkcode keyString} of ASCII string keys in one pass, as one flat string (`undefined` for
+ * other characters): the same bucket, encodings and terminators, without building each part.
+ */
+function asciiKeyString(partition: string, sort: string | undefined): string | undefined {
+  let n = 8;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < partition.length; i++) {
+    const code = partition.charCodeAt(i);
+    if (code >= 0x80) return undefined;
+    h = Math.imul(h ^ (code + 1), 0x01000193);
+    codes[n++] = code + 1;
+  }
+  // The terminator (0) takes part in the hash too.
+  h = Math.imul(h, 0x01000193) >>> 0;
+  codes[n++] = 0;
+  for (let j = 0; j < 8; j++) codes[j] = HEX_CODES[(h >>> (28 - 4 * j)) & 0xf];
+  if (sort !== undefined) {
+    for (let i = 0; i < sort.length; i++) {
+      const code = sort.charCodeAt(i);
+      if (code >= 0x80) return undefined;
+      codes[n++] = code + 1;
+    }
+    codes[n++] = 0;
+  }
+  codes.length = n;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /**
