@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { AttributeMap } from "../../wire/types.ts";
+import type { AttributeMap, AttributeValue } from "../../wire/types.ts";
 import { itemSize, readUnits, writeUnits } from "../../wire/size.ts";
 import { throttleError } from "../faults.ts";
 import { applyProjection, type PathElement } from "../expressions/projection.ts";
@@ -72,6 +72,35 @@ interface GetEntry {
   nested: Set<string>;
 }
 
+/** The text of a normalised key value that {@linkcode keyIdentity} and {@linkcode keyHash} use. */
+function valueText(value: AttributeValue): string {
+  const v = value as Record<string, unknown>;
+  return typeof v.S === "string"
+    ? "S" + v.S
+    : typeof v.N === "string"
+    ? "N" + v.N
+    : typeof v.B === "string"
+    ? "B" + v.B
+    : "J" + JSON.stringify(value);
+}
+
+/**
+ * A 30-bit hash that keys with the same attributes and (normalised) values share, whatever
+ * the order of their attributes: the sum of a hash (FNV-1a) of each name and value.
+ */
+function keyHash(key: AttributeMap): number {
+  let sum = 0;
+  for (const name in key) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    h = Math.imul(h, 0x01000193);
+    const text = valueText(key[name]);
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    sum = (sum + (h >>> 2)) & 0x3fffffff;
+  }
+  return sum;
+}
+
 /**
  * A string that two keys share exactly when they have the same attributes with the same
  * (normalised) values: each attribute name and value, length-prefixed, in name order.
@@ -81,15 +110,8 @@ function keyIdentity(key: AttributeMap): string {
   if (names.length > 1) names.sort();
   let identity = "";
   for (const name of names) {
-    const value = key[name] as Record<string, unknown>;
-    const scalar = typeof value.S === "string"
-      ? "S" + value.S
-      : typeof value.N === "string"
-      ? "N" + value.N
-      : typeof value.B === "string"
-      ? "B" + value.B
-      : "J" + JSON.stringify(value);
-    identity += `${name.length}:${name}${scalar.length}:${scalar}`;
+    const text = valueText(key[name]);
+    identity += `${name.length}:${name}${text.length}:${text}`;
   }
   return identity;
 }
@@ -165,19 +187,30 @@ export function batchGetItem(
     const projection = prepareExpressions(raw);
     const consistent = optionalBoolean(raw.ConsistentRead) ?? false;
     const rawKeys = raw.Keys as unknown[];
-    const seen = new Set<string>();
-    const keys = rawKeys.map((rawKey) => {
+    // Duplicates are looked for by a hash of each key; only keys whose hashes meet are
+    // compared exactly (from then on, every key of the table is).
+    const hashes = new Set<number>();
+    let seen: Set<string> | undefined;
+    const keys: AttributeMap[] = [];
+    for (const rawKey of rawKeys) {
       const key = normalizeMap(rawKey);
-      const identity = keyIdentity(key);
-      if (seen.has(identity)) {
-        throw validationError("Provided list of item keys contains duplicates");
+      if (!seen) {
+        const hash = keyHash(key);
+        if (hashes.has(hash)) seen = new Set(keys.map(keyIdentity));
+        else hashes.add(hash);
       }
-      seen.add(identity);
+      if (seen) {
+        const identity = keyIdentity(key);
+        if (seen.has(identity)) {
+          throw validationError("Provided list of item keys contains duplicates");
+        }
+        seen.add(identity);
+      }
+      keys.push(key);
       if (++requested > 100) {
         throw validationError("Too many items requested for the BatchGetItem call");
       }
-      return key;
-    });
+    }
     entries.push({
       table,
       raw,
