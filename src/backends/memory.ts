@@ -76,8 +76,9 @@ class SortedKeys<V> {
   #fresh: string[] = [];
 
   set(key: string, value: V): void {
-    if (!this.map.has(key)) this.#fresh.push(key);
-    this.map.set(key, value);
+    const size = this.map.size;
+    // One lookup: the map grows exactly when the key is new.
+    if (this.map.set(key, value).size !== size) this.#fresh.push(key);
   }
 
   delete(key: string): void {
