@@ -384,6 +384,25 @@ async function dynaliteBench() {
     "",
     ...out.split("\n"),
   );
+  log("IndexedDBBackend in Chromium (bench/indexeddb.mjs)");
+  lines.push(
+    "",
+    "IndexedDBBackend in headless Chromium, beside MemoryBackend in the same page (bench/indexeddb.mjs):",
+    "",
+  );
+  try {
+    const browser = await runText("node", "bench/indexeddb.mjs", [
+      "--items",
+      String(QUICK ? 1_000 : 5_000),
+      "--rounds",
+      String(QUICK ? 1 : 3),
+    ]);
+    lines.push(...browser.split("\n"));
+  } catch (err) {
+    lines.push(
+      `(not measured: ${String(err instanceof Error ? err.message : err).split("\n")[0]})`,
+    );
+  }
   return { lines };
 }
 

@@ -150,15 +150,17 @@ class IndexedDBTransaction implements StoreTransaction {
     return row?.item;
   }
 
-  async putItem(table: string, key: string, item: AttributeMap, indexKeys: IndexKeys) {
+  // Writes are not waited for one by one: IndexedDB applies a transaction's requests in order,
+  // and a failed one aborts the transaction, which rejects the whole request.
+  putItem(table: string, key: string, item: AttributeMap, indexKeys: IndexKeys): void {
     const row: ItemRow = { t: table, k: key, item };
     const entries = Object.entries(indexKeys);
     if (entries.length) row.x = entries.map(([name, k]) => indexPrefix(table, name) + k);
-    await request(this.#items.put(row));
+    this.#items.put(row);
   }
 
-  async deleteItem(table: string, key: string): Promise<void> {
-    await request(this.#items.delete([table, key]));
+  deleteItem(table: string, key: string): void {
+    this.#items.delete([table, key]);
   }
 
   readRange(table: string, range: RangeRead): Promise<StoredItem[]> {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { AttributeMap, KeySchema } from "../wire/types.ts";
+import type { AttributeMap, AttributeValue, KeySchema } from "../wire/types.ts";
 import type { Backend, ExecuteOptions } from "./backend.ts";
 import type { FaultOptions } from "../emulator/faults.ts";
 import type { Clock } from "../clock.ts";
@@ -14,12 +14,14 @@ import { indexKeysOf, keyParts, keyString, prepareItem } from "../emulator/keys.
 import type {
   IndexKeys,
   RangeRead,
+  SizedItem,
   StoredItem,
   StoreTransaction,
   TableRecord,
   TableStore,
 } from "../emulator/store.ts";
-import { cloneMap, setOwn } from "../emulator/validate.ts";
+import { cloneValue, setOwn } from "../emulator/validate.ts";
+import { itemSize } from "../wire/size.ts";
 
 export type { FaultOptions } from "../emulator/faults.ts";
 
@@ -40,8 +42,47 @@ export interface MemoryBackendOptions {
 }
 
 interface MemoryEntry {
-  item: AttributeMap;
+  /** The item, packed by {@linkcode pack}. */
+  packed: unknown[];
   indexKeys: IndexKeys;
+  /** The item's size in bytes. */
+  size: number;
+}
+
+/**
+ * An item (which the store owns) as one array of name, type and value for each attribute:
+ * scalars keep only their text (or flag), other values are kept as they are. A stored item
+ * is then two objects instead of one per attribute plus one, which the garbage collector
+ * moves and marks much faster.
+ */
+function pack(item: AttributeMap): unknown[] {
+  const packed: unknown[] = [];
+  for (const name in item) {
+    const value = item[name] as Record<string, unknown>;
+    if (typeof value.S === "string") packed.push(name, "S", value.S);
+    else if (typeof value.N === "string") packed.push(name, "N", value.N);
+    else if (typeof value.BOOL === "boolean") packed.push(name, "BOOL", value.BOOL);
+    else packed.push(name, "", value);
+  }
+  return packed;
+}
+
+/** A copy of a packed item, as {@linkcode cloneMap} copies an item. */
+function unpack(packed: readonly unknown[]): AttributeMap {
+  const item: AttributeMap = {};
+  for (let i = 0; i < packed.length; i += 3) {
+    const type = packed[i + 1];
+    const raw = packed[i + 2];
+    const value: AttributeValue = type === "S"
+      ? { S: raw as string }
+      : type === "N"
+      ? { N: raw as string }
+      : type === "BOOL"
+      ? { BOOL: raw as boolean }
+      : cloneValue(raw as AttributeValue);
+    setOwn(item, packed[i] as string, value);
+  }
+  return item;
 }
 
 /** The first index of `keys` (sorted) whose key is above `bound` (or at it, unless `after`). */
@@ -62,19 +103,25 @@ const BUCKET = 512;
 /**
  * Key strings with their values, and the keys in order: sorted buckets of at most
  * {@linkcode BUCKET} keys, so an insert or a removal costs a search and a short move, not a
- * move of the whole table.
+ * move of the whole table. New keys wait in a list until the order is needed (a range read,
+ * a removal): a run of writes costs a sort and a merge, not a search and a move each.
  */
 class SortedKeys<V> {
   readonly map = new Map<string, V>();
   #buckets: string[][] = [];
+  /** Keys in the map but not yet in the buckets, in no order. */
+  #fresh: string[] = [];
 
   set(key: string, value: V): void {
-    if (!this.map.has(key)) this.#insert(key);
-    this.map.set(key, value);
+    const size = this.map.size;
+    // One lookup: the map grows exactly when the key is new.
+    if (this.map.set(key, value).size !== size) this.#fresh.push(key);
   }
 
   delete(key: string): void {
-    if (!this.map.delete(key)) return;
+    if (!this.map.has(key)) return;
+    this.#settle();
+    this.map.delete(key);
     const b = this.#bucketOf(key, false);
     const bucket = this.#buckets[b];
     bucket.splice(search(bucket, key, false), 1);
@@ -93,6 +140,31 @@ class SortedKeys<V> {
       else hi = mid;
     }
     return lo;
+  }
+
+  /** Moves the fresh keys into the buckets. */
+  #settle(): void {
+    const fresh = this.#fresh;
+    if (fresh.length === 0) return;
+    this.#fresh = [];
+    // A few keys go in one by one; many are sorted and merged with the buckets in one pass.
+    if (fresh.length * 64 < this.map.size) {
+      for (const key of fresh) this.#insert(key);
+      return;
+    }
+    fresh.sort();
+    const merged: string[] = [];
+    let f = 0;
+    for (const bucket of this.#buckets) {
+      for (const key of bucket) {
+        while (f < fresh.length && fresh[f] < key) merged.push(fresh[f++]);
+        merged.push(key);
+      }
+    }
+    while (f < fresh.length) merged.push(fresh[f++]);
+    const buckets: string[][] = [];
+    for (let i = 0; i < merged.length; i += BUCKET) buckets.push(merged.slice(i, i + BUCKET));
+    this.#buckets = buckets;
   }
 
   #insert(key: string): void {
@@ -118,11 +190,13 @@ class SortedKeys<V> {
 
   /** Every key, in order. */
   sorted(): string[] {
+    this.#settle();
     return this.#buckets.flat();
   }
 
   /** The keys within a range, in order (or reverse order), at most `limit` of them. */
   range(range: RangeRead): string[] {
+    this.#settle();
     const buckets = this.#buckets;
     const [sb, si] = range.lower === undefined
       ? [0, 0]
@@ -204,10 +278,13 @@ class MemoryStore implements TableStore {
 
   /** Stores an item (taking ownership), keeping its index entries right. */
   write(table: MemoryTable, key: string, entry: MemoryEntry | typeof DELETED): void {
-    const old = table.items.map.get(key);
-    if (old) {
-      for (const [name, indexKey] of Object.entries(old.indexKeys)) {
-        table.indexes.get(name)?.delete(indexKey);
+    const indexes = table.indexes;
+    if (indexes.size) {
+      const old = table.items.map.get(key);
+      if (old) {
+        for (const [name, indexKey] of Object.entries(old.indexKeys)) {
+          indexes.get(name)?.delete(indexKey);
+        }
       }
     }
     if (entry === DELETED) {
@@ -215,8 +292,10 @@ class MemoryStore implements TableStore {
       return;
     }
     table.items.set(key, entry);
-    for (const [name, indexKey] of Object.entries(entry.indexKeys)) {
-      table.indexes.get(name)?.set(indexKey, key);
+    if (indexes.size) {
+      for (const [name, indexKey] of Object.entries(entry.indexKeys)) {
+        indexes.get(name)?.set(indexKey, key);
+      }
     }
   }
 }
@@ -255,11 +334,24 @@ class MemoryTransaction implements StoreTransaction {
     const pending = this.#items.get(table)?.get(key);
     if (pending === DELETED) return undefined;
     const entry = pending ?? this.#store.tables.get(table)?.items.map.get(key);
-    return entry && cloneMap(entry.item);
+    return entry && unpack(entry.packed);
   }
 
-  putItem(table: string, key: string, item: AttributeMap, indexKeys: IndexKeys): void {
-    this.#pending(table).set(key, { item, indexKeys });
+  getSizedItem(table: string, key: string): SizedItem | undefined {
+    const pending = this.#items.get(table)?.get(key);
+    if (pending === DELETED) return undefined;
+    const entry = pending ?? this.#store.tables.get(table)?.items.map.get(key);
+    return entry && { item: unpack(entry.packed), size: entry.size };
+  }
+
+  putItem(
+    table: string,
+    key: string,
+    item: AttributeMap,
+    indexKeys: IndexKeys,
+    size = itemSize(item),
+  ): void {
+    this.#pending(table).set(key, { packed: pack(item), indexKeys, size });
   }
 
   deleteItem(table: string, key: string): void {
@@ -273,14 +365,14 @@ class MemoryTransaction implements StoreTransaction {
     if (range.index === undefined) {
       return stored.items.range(range).map((key) => ({
         key,
-        item: cloneMap(stored.items.map.get(key)!.item),
+        item: unpack(stored.items.map.get(key)!.packed),
       }));
     }
     const index = stored.indexes.get(range.index);
     if (!index) return [];
     return index.range(range).map((key) => ({
       key,
-      item: cloneMap(stored.items.map.get(index.map.get(key)!)!.item),
+      item: unpack(stored.items.map.get(index.map.get(key)!)!.packed),
     }));
   }
 
@@ -425,7 +517,7 @@ export class MemoryBackend implements Backend {
       const y = b.slice(8);
       return x < y ? -1 : x > y ? 1 : 0;
     });
-    return keys.map((key) => cloneMap(table.items.map.get(key)!.item));
+    return keys.map((key) => unpack(table.items.map.get(key)!.packed));
   }
 
   /** The names of the tables, sorted. */
@@ -455,7 +547,12 @@ export class MemoryBackend implements Backend {
     const parts = keyParts(record);
     const prepared = items.map((raw) => {
       const item = prepareItem(raw, record);
-      return [keyString(parts, item), { item, indexKeys: indexKeysOf(record, item) }] as const;
+      const entry = {
+        packed: pack(item),
+        indexKeys: indexKeysOf(record, item),
+        size: itemSize(item),
+      };
+      return [keyString(parts, item), entry] as const;
     });
     stored ??= this.#store.create(record);
     for (const [key, entry] of prepared) this.#store.write(stored, key, entry);

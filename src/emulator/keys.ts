@@ -29,13 +29,24 @@ export const KEY_MISMATCH = "The provided key element does not match the schema"
 export function keyParts(
   record: TableRecord,
   schema: KeySchemaElement[] = record.KeySchema,
-): KeyPart[] {
-  return schema.map((k) => ({
+): readonly KeyPart[] {
+  // Records are replaced, never changed in place, so the parts of a schema are computed once
+  // for the attribute definitions they were read from.
+  const cached = partsCache.get(schema);
+  if (cached?.definitions === record.AttributeDefinitions) return cached.parts;
+  const parts = schema.map((k) => ({
     name: k.AttributeName,
     type: record.AttributeDefinitions.find((d) => d.AttributeName === k.AttributeName)!
       .AttributeType,
   }));
+  partsCache.set(schema, { definitions: record.AttributeDefinitions, parts });
+  return parts;
 }
+
+const partsCache = /* @__PURE__ */ new WeakMap<
+  KeySchemaElement[],
+  { definitions: TableRecord["AttributeDefinitions"]; parts: readonly KeyPart[] }
+>();
 
 /** A table's global secondary index by name, if it has one. */
 export function findIndex(record: TableRecord, name: string): IndexRecord | undefined {
@@ -51,6 +62,23 @@ const textEncoder = /* @__PURE__ */ new TextEncoder();
 function encodeBytes(bytes: Uint8Array): string {
   let text = "";
   for (const byte of bytes) text += String.fromCharCode(byte + 1);
+  return text + "\0";
+}
+
+/** Characters 0..128, for {@linkcode encodeString}. */
+const CHARS: readonly string[] = /* @__PURE__ */ Array.from(
+  { length: 129 },
+  (_, i) => String.fromCharCode(i),
+);
+
+/** A string's UTF-8 bytes as {@linkcode encodeBytes} encodes them (ASCII without encoding). */
+function encodeString(value: string): string {
+  let text = "";
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0x80) return encodeBytes(textEncoder.encode(value));
+    text += CHARS[code + 1];
+  }
   return text + "\0";
 }
 
@@ -93,7 +121,7 @@ export function encodeNumber(text: string): string {
 export function encodeKeyValue(value: AttributeValue, type: KeyType): string {
   const raw = (value as Record<string, string>)[type];
   if (type === "N") return encodeNumber(raw);
-  return encodeBytes(type === "S" ? textEncoder.encode(raw) : decodeBase64(raw));
+  return type === "S" ? encodeString(raw) : encodeBytes(decodeBase64(raw));
 }
 
 /** A well-spread 32-bit hash (FNV-1a). */
@@ -108,8 +136,15 @@ export function hash32(text: string): number {
 
 /** The hash bucket of an encoded partition key, as 8 hex digits (the key string's head). */
 export function bucket(encodedPartition: string): string {
-  return hash32(encodedPartition).toString(16).padStart(8, "0");
+  const h = hash32(encodedPartition);
+  return HEX[h >>> 24] + HEX[(h >>> 16) & 0xff] + HEX[(h >>> 8) & 0xff] + HEX[h & 0xff];
 }
+
+/** Each byte as two lower-case hex digits. */
+const HEX: readonly string[] = /* @__PURE__ */ Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
 
 /** The head every key string of one partition starts with. */
 export function partitionPrefix(value: AttributeValue, type: KeyType): string {
@@ -119,9 +154,50 @@ export function partitionPrefix(value: AttributeValue, type: KeyType): string {
 
 /** The key string of (an item with) key values for `parts`: bucket, partition, sort key. */
 export function keyString(parts: readonly KeyPart[], item: AttributeMap): string {
+  if (parts[0].type === "S" && (parts.length === 1 || parts[1].type === "S")) {
+    const key = asciiKeyString(
+      (getOwn(item, parts[0].name) as { S: string }).S,
+      parts[1] && (getOwn(item, parts[1].name) as { S: string }).S,
+    );
+    if (key !== undefined) return key;
+  }
   let key = partitionPrefix(getOwn(item, parts[0].name)!, parts[0].type);
   if (parts[1]) key += encodeKeyValue(getOwn(item, parts[1].name)!, parts[1].type);
   return key;
+}
+
+/** Character codes of the key string being built by {@linkcode asciiKeyString}. */
+const codes: number[] = [];
+/** The character codes of the lower-case hex digits. */
+const HEX_CODES = /* @__PURE__ */ Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+
+/**
+ * {@linkcode keyString} of ASCII string keys in one pass, as one flat string (`undefined` for
+ * other characters): the same bucket, encodings and terminators, without building each part.
+ */
+function asciiKeyString(partition: string, sort: string | undefined): string | undefined {
+  let n = 8;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < partition.length; i++) {
+    const code = partition.charCodeAt(i);
+    if (code >= 0x80) return undefined;
+    h = Math.imul(h ^ (code + 1), 0x01000193);
+    codes[n++] = code + 1;
+  }
+  // The terminator (0) takes part in the hash too.
+  h = Math.imul(h, 0x01000193) >>> 0;
+  codes[n++] = 0;
+  for (let j = 0; j < 8; j++) codes[j] = HEX_CODES[(h >>> (28 - 4 * j)) & 0xf];
+  if (sort !== undefined) {
+    for (let i = 0; i < sort.length; i++) {
+      const code = sort.charCodeAt(i);
+      if (code >= 0x80) return undefined;
+      codes[n++] = code + 1;
+    }
+    codes[n++] = 0;
+  }
+  codes.length = n;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /**
@@ -144,11 +220,14 @@ export function inIndex(parts: readonly KeyPart[], item: AttributeMap): boolean 
   });
 }
 
+/** The index keys of an item of a table without indexes (shared, never changed). */
+const NO_INDEX_KEYS: IndexKeys = /* @__PURE__ */ Object.freeze({});
+
 /** The index key strings of an item: one per index it appears in. */
 export function indexKeysOf(record: TableRecord, item: AttributeMap): IndexKeys {
-  const keys: IndexKeys = {};
   const indexes = record.GlobalSecondaryIndexes;
-  if (!indexes) return keys;
+  if (!indexes?.length) return NO_INDEX_KEYS;
+  const keys: IndexKeys = {};
   const tableParts = keyParts(record);
   for (const index of indexes) {
     const parts = keyParts(record, index.KeySchema);
@@ -177,6 +256,9 @@ function emptyKeyValue(value: AttributeValue, type: KeyType): string | undefined
 
 function checkKeySize(value: AttributeValue, part: KeyPart, isHash: boolean): void {
   if (part.type === "N") return;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, a base64 character less than 1 byte.
+  const text = part.type === "S" ? (value as { S: string }).S : (value as { B: string }).B;
+  if (text.length * 3 <= 1024) return;
   const bytes = part.type === "S"
     ? utf8Length((value as { S: string }).S)
     : base64Bytes((value as { B: string }).B);
@@ -269,11 +351,13 @@ export function validateItemKey(item: AttributeMap, record: TableRecord, batch =
   }
 }
 
-/** Checks an item's size against DynamoDB's 400 KB limit. */
-export function checkItemSize(item: AttributeMap): void {
-  if (itemSize(item) > MAX_ITEM_BYTES) {
+/** Checks an item's size against DynamoDB's 400 KB limit; returns the size. */
+export function checkItemSize(item: AttributeMap): number {
+  const size = itemSize(item);
+  if (size > MAX_ITEM_BYTES) {
     throw validationError("Item size has exceeded the maximum allowed size");
   }
+  return size;
 }
 
 /** Validates a whole item for storage: values, size, keys. Returns the normalised copy. */

@@ -72,6 +72,14 @@ export interface StoredItem {
   item: AttributeMap;
 }
 
+/** An item read with its size. */
+export interface SizedItem {
+  /** The item (a copy the caller owns). */
+  item: AttributeMap;
+  /** Its size in bytes, by DynamoDB's rules. */
+  size: number;
+}
+
 /** The index key strings of an item: index name to key string, for the indexes it is in. */
 export type IndexKeys = Record<string, string>;
 
@@ -114,10 +122,21 @@ export interface StoreTransaction {
   /** The item stored under `key`, if any. */
   getItem(table: string, key: string): MaybePromise<AttributeMap | undefined>;
   /**
-   * Stores `item` under `key`, replacing the item there and its index entries with entries
-   * under `indexKeys`.
+   * The item stored under `key` with its size in bytes, if any: a store that keeps the size
+   * written with the item answers without counting it again.
    */
-  putItem(table: string, key: string, item: AttributeMap, indexKeys: IndexKeys): MaybePromise<void>;
+  getSizedItem?(table: string, key: string): MaybePromise<SizedItem | undefined>;
+  /**
+   * Stores `item` under `key`, replacing the item there and its index entries with entries
+   * under `indexKeys`. `size` is the item's size in bytes, when the caller counted it.
+   */
+  putItem(
+    table: string,
+    key: string,
+    item: AttributeMap,
+    indexKeys: IndexKeys,
+    size?: number,
+  ): MaybePromise<void>;
   /** Removes the item under `key` and its index entries, if any. */
   deleteItem(table: string, key: string): MaybePromise<void>;
   /** Up to `range.limit` items of a table (or an index) within the range, in key order. */

@@ -213,6 +213,9 @@ export function optionalList(value: unknown): unknown[] | undefined {
 // ---------------------------------------------------------------------------------------------
 // Numbers
 
+/** A number already in DynamoDB's normal form: no exponent, no leading or trailing zeros. */
+const SIMPLE_NUMBER = /^(?:0|-?[1-9]\d{0,37})$/;
+
 const NUMBER = /^(-?)(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?$/;
 
 /**
@@ -330,6 +333,29 @@ function findDuplicate(values: readonly string[]): boolean {
  *   `ValidationException` for a value it rejects, with DynamoDB's messages.
  */
 export function normalizeValue(value: unknown): AttributeValue {
+  // The common case first: a plain object with one scalar type set. Anything else (several
+  // fields, another type, a value to reject) takes the full path below.
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    let only: string | undefined;
+    let count = 0;
+    for (const name in value) {
+      only = name;
+      if (++count > 1) break;
+    }
+    if (count === 1) {
+      const scalar = value as { S?: unknown; N?: unknown; BOOL?: unknown };
+      if (only === "S") {
+        const raw = scalar.S;
+        if (typeof raw === "string") return { S: raw };
+      } else if (only === "N") {
+        const raw = scalar.N;
+        if (typeof raw === "string" && SIMPLE_NUMBER.test(raw)) return { N: raw };
+      } else if (only === "BOOL") {
+        const raw = scalar.BOOL;
+        if (typeof raw === "boolean") return { BOOL: raw };
+      }
+    }
+  }
   if (value === null || value === undefined) {
     throw validationError(
       "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
@@ -461,6 +487,8 @@ export function normalizeMap(value: unknown): AttributeMap {
 
 /** A deep copy of a stored (already valid) attribute value. */
 export function cloneValue(value: AttributeValue): AttributeValue {
+  if ("S" in value) return { S: value.S };
+  if ("N" in value) return { N: value.N };
   if ("M" in value) return { M: cloneMap(value.M) };
   if ("L" in value) return { L: value.L.map(cloneValue) };
   if ("SS" in value) return { SS: value.SS.slice() };

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { AttributeMap } from "../../wire/types.ts";
+import type { AttributeMap, AttributeValue } from "../../wire/types.ts";
 import { itemSize, readUnits, writeUnits } from "../../wire/size.ts";
 import { throttleError } from "../faults.ts";
 import { applyProjection, type PathElement } from "../expressions/projection.ts";
@@ -22,7 +22,7 @@ import {
   validateItemKey,
   validateKey,
 } from "../keys.ts";
-import type { TableRecord } from "../store.ts";
+import type { MaybePromise, SizedItem, StoreTransaction, TableRecord } from "../store.ts";
 import {
   cloneJson,
   Constraints,
@@ -55,6 +55,10 @@ interface WriteElement {
   put?: AttributeMap;
   deleteKey?: AttributeMap;
   key?: string;
+  /** The size of `put`. */
+  size: number;
+  /** The table's record, once read. */
+  record?: TableRecord;
 }
 
 /** A parsed BatchGetItem table entry. */
@@ -66,6 +70,62 @@ interface GetEntry {
   consistent: boolean;
   paths?: PathElement[][];
   nested: Set<string>;
+}
+
+/** The text of a normalised key value that {@linkcode keyIdentity} and {@linkcode keyHash} use. */
+function valueText(value: AttributeValue): string {
+  const v = value as Record<string, unknown>;
+  return typeof v.S === "string"
+    ? "S" + v.S
+    : typeof v.N === "string"
+    ? "N" + v.N
+    : typeof v.B === "string"
+    ? "B" + v.B
+    : "J" + JSON.stringify(value);
+}
+
+/**
+ * A 30-bit hash that keys with the same attributes and (normalised) values share, whatever
+ * the order of their attributes: the sum of a hash (FNV-1a) of each name and value.
+ */
+function keyHash(key: AttributeMap): number {
+  let sum = 0;
+  for (const name in key) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    h = Math.imul(h, 0x01000193);
+    const text = valueText(key[name]);
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    sum = (sum + (h >>> 2)) & 0x3fffffff;
+  }
+  return sum;
+}
+
+/**
+ * A string that two keys share exactly when they have the same attributes with the same
+ * (normalised) values: each attribute name and value, length-prefixed, in name order.
+ */
+function keyIdentity(key: AttributeMap): string {
+  const names = Object.keys(key);
+  if (names.length > 1) names.sort();
+  let identity = "";
+  for (const name of names) {
+    const text = valueText(key[name]);
+    identity += `${name.length}:${name}${text.length}:${text}`;
+  }
+  return identity;
+}
+
+/** An item with its size: as the store keeps it, or counted here. */
+function readSized(
+  txn: StoreTransaction,
+  table: string,
+  key: string,
+): MaybePromise<SizedItem | undefined> {
+  if (txn.getSizedItem) return txn.getSizedItem(table, key);
+  const read = txn.getItem(table, key);
+  const sized = (item: AttributeMap | undefined) => item && { item, size: itemSize(item) };
+  return read instanceof Promise ? read.then(sized) : sized(read);
 }
 
 /** BatchGetItem: reads up to 100 items by key from one or more tables. */
@@ -127,19 +187,30 @@ export function batchGetItem(
     const projection = prepareExpressions(raw);
     const consistent = optionalBoolean(raw.ConsistentRead) ?? false;
     const rawKeys = raw.Keys as unknown[];
-    const seen = new Set<string>();
-    const keys = rawKeys.map((rawKey) => {
+    // Duplicates are looked for by a hash of each key; only keys whose hashes meet are
+    // compared exactly (from then on, every key of the table is).
+    const hashes = new Set<number>();
+    let seen: Set<string> | undefined;
+    const keys: AttributeMap[] = [];
+    for (const rawKey of rawKeys) {
       const key = normalizeMap(rawKey);
-      const identity = JSON.stringify(Object.keys(key).sort().map((n) => [n, key[n]]));
-      if (seen.has(identity)) {
-        throw validationError("Provided list of item keys contains duplicates");
+      if (!seen) {
+        const hash = keyHash(key);
+        if (hashes.has(hash)) seen = new Set(keys.map(keyIdentity));
+        else hashes.add(hash);
       }
-      seen.add(identity);
+      if (seen) {
+        const identity = keyIdentity(key);
+        if (seen.has(identity)) {
+          throw validationError("Provided list of item keys contains duplicates");
+        }
+        seen.add(identity);
+      }
+      keys.push(key);
       if (++requested > 100) {
         throw validationError("Too many items requested for the BatchGetItem call");
       }
-      return key;
-    });
+    }
     entries.push({
       table,
       raw,
@@ -154,7 +225,7 @@ export function batchGetItem(
   ctx.throttle();
 
   return ctx.store.transaction("readonly", async (txn) => {
-    const partsByTable = new Map<string, KeyPart[]>();
+    const partsByTable = new Map<string, readonly KeyPart[]>();
     const recordsByTable = new Map<string, TableRecord>();
     for (const entry of entries) {
       const record = await requireTable(txn, entry.table);
@@ -178,14 +249,28 @@ export function batchGetItem(
       const found: { order: number; id: string; item: AttributeMap }[] = [];
       const leftover: unknown[] = [];
       let units = 0;
-      for (const [k, key] of entry.keys.entries()) {
+      // Every read is asked for before the first answer is used: a store that answers
+      // asynchronously (IndexedDB) serves them together.
+      const n = entry.keys.length;
+      const ids: string[] = new Array(n);
+      const reads: MaybePromise<SizedItem | undefined>[] = new Array(n);
+      for (let k = 0; k < n; k++) {
+        if (dropped[e][k]) continue;
+        const id = ids[k] = keyString(parts, entry.keys[k]);
+        const read = reads[k] = readSized(txn, entry.table, id);
+        if (read instanceof Promise) read.catch(() => {});
+      }
+      for (let k = 0; k < n; k++) {
         if (dropped[e][k]) {
           leftover.push(cloneJson(entry.rawKeys[k]));
           continue;
         }
-        const id = keyString(parts, key);
-        const item = await txn.getItem(entry.table, id);
-        const size = item ? itemSize(item) : 0;
+        const id = ids[k];
+        let sized = reads[k];
+        // A memory store answers at once: no need to wait a turn for each key.
+        if (sized instanceof Promise) sized = await sized;
+        const item = sized?.item;
+        const size = sized ? sized.size : 0;
         const cost = readUnits(size, entry.consistent);
         if (
           (item && bytes + size > MAX_BATCH_GET_BYTES) ||
@@ -258,7 +343,9 @@ export function batchWriteItem(
       }
     }
     for (const table of tables) {
-      (requestItems[table] as unknown[]).forEach((request, i) => {
+      const list = requestItems[table] as unknown[];
+      for (let i = 0; i < list.length; i++) {
+        const request = list[i];
         if (!isObject(request)) {
           throw serializationError(
             Array.isArray(request)
@@ -266,16 +353,21 @@ export function batchWriteItem(
               : "Unexpected value type in payload",
           );
         }
-        const path = `requestItems.${table}.member.${i + 1}.member`;
         const del = request.DeleteRequest;
         const put = request.PutRequest;
         if (del !== undefined && del !== null) {
-          c.notNull(isObject(del) ? del.Key : undefined, `${path}.deleteRequest.key`);
+          const key = isObject(del) ? del.Key : undefined;
+          if (key === undefined || key === null) {
+            c.notNull(key, `requestItems.${table}.member.${i + 1}.member.deleteRequest.key`);
+          }
         }
         if (put !== undefined && put !== null) {
-          c.notNull(isObject(put) ? put.Item : undefined, `${path}.putRequest.item`);
+          const item = isObject(put) ? put.Item : undefined;
+          if (item === undefined || item === null) {
+            c.notNull(item, `requestItems.${table}.member.${i + 1}.member.putRequest.item`);
+          }
         }
-      });
+      }
     }
   }
   c.throwIfAny();
@@ -287,23 +379,22 @@ export function batchWriteItem(
   const elements: WriteElement[] = [];
   for (const table of tables) {
     const list = requestItems![table] as Record<string, unknown>[];
-    const kinds = list.map((r) =>
-      (r.PutRequest !== undefined && r.PutRequest !== null ? 1 : 0) +
-      (r.DeleteRequest !== undefined && r.DeleteRequest !== null ? 1 : 0)
-    );
-    if (kinds.some((k) => k !== 1)) {
-      throw validationError(
-        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
-      );
+    for (const r of list) {
+      const kinds = (r.PutRequest !== undefined && r.PutRequest !== null ? 1 : 0) +
+        (r.DeleteRequest !== undefined && r.DeleteRequest !== null ? 1 : 0);
+      if (kinds !== 1) {
+        throw validationError(
+          "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+        );
+      }
     }
     for (const raw of list) {
       if (raw.PutRequest) {
         const item = normalizeMap((raw.PutRequest as Record<string, unknown>).Item);
-        checkItemSize(item);
-        elements.push({ table, raw, put: item });
+        elements.push({ table, raw, put: item, size: checkItemSize(item) });
       } else {
         const key = normalizeMap((raw.DeleteRequest as Record<string, unknown>).Key);
-        elements.push({ table, raw, deleteKey: key });
+        elements.push({ table, raw, deleteKey: key, size: 0 });
       }
     }
   }
@@ -321,60 +412,80 @@ export function batchWriteItem(
         if (element.table !== table) continue;
         if (element.put) validateItemKey(element.put, record, true);
         else validateKey(element.deleteKey!, parts);
-        element.key = keyString(parts, element.put ?? element.deleteKey!);
-        if (seen.has(element.key)) {
-          throw validationError("Provided list of item keys contains duplicates");
-        }
-        seen.add(element.key);
+        const key = keyString(parts, element.put ?? element.deleteKey!);
+        if (seen.has(key)) throw validationError("Provided list of item keys contains duplicates");
+        seen.add(key);
+        element.key = key;
+        element.record = record;
       }
     }
-    const dropped = elements.map(() => ctx.faults.unprocessed());
-    if (elements.length && dropped.every(Boolean)) throw throttleError();
+    const n = elements.length;
+    const dropped: boolean[] = new Array(n);
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (!(dropped[i] = ctx.faults.unprocessed())) kept++;
+    if (n && kept === 0) throw throttleError();
 
-    const units = new Map<string, number>(tables.map((t) => [t, 0]));
-    const indexUnits = new Map<string, Record<string, number>>(tables.map((t) => [t, {}]));
     const unprocessed: Record<string, unknown[]> = {};
     const counting = mode === "TOTAL" || mode === "INDEXES";
-    const metered = (table: string) => records.get(table)!.BillingMode === "PROVISIONED";
     // Old items matter only for the capacity; read them all before the first write.
-    const olds: (AttributeMap | undefined)[] = [];
-    for (const [i, element] of elements.entries()) {
-      const needed = !dropped[i] && (counting || !element.put || metered(element.table));
-      olds.push(needed ? await txn.getItem(element.table, element.key!) : undefined);
+    const reads: MaybePromise<AttributeMap | undefined>[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const element = elements[i];
+      const needed = !dropped[i] &&
+        (counting || !element.put || element.record!.BillingMode === "PROVISIONED");
+      if (!needed) continue;
+      const read = reads[i] = txn.getItem(element.table, element.key!);
+      if (read instanceof Promise) read.catch(() => {});
     }
-    const costs = elements.map((element, i) => {
-      const oldUnits = olds[i] ? writeUnits(itemSize(olds[i]!)) : 0;
-      return element.put ? Math.max(writeUnits(itemSize(element.put)), oldUnits) : oldUnits || 1;
-    });
+    const olds: (AttributeMap | undefined)[] = new Array(n);
+    const costs: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const element = elements[i];
+      const read = reads[i];
+      const old = read instanceof Promise ? await read : read;
+      olds[i] = old;
+      const oldUnits = old ? writeUnits(itemSize(old)) : 0;
+      costs[i] = element.put ? Math.max(writeUnits(element.size), oldUnits) : oldUnits || 1;
+    }
     // Writes beyond the tables' capacity are left unprocessed, in request order; a request
     // none of whose writes fits is throttled as a whole.
     let fits = 0;
-    for (const [i, element] of elements.entries()) {
+    for (let i = 0; i < n; i++) {
       if (dropped[i]) continue;
-      if (ctx.capacity.take(records.get(element.table)!, "write", costs[i])) fits++;
+      if (ctx.capacity.take(elements[i].record!, "write", costs[i])) fits++;
       else dropped[i] = true;
     }
-    if (elements.length && fits === 0) throw throttleError();
-    for (const [i, element] of elements.entries()) {
+    if (n && fits === 0) throw throttleError();
+    const units = counting ? new Map<string, number>(tables.map((t) => [t, 0])) : undefined;
+    const indexUnits = counting
+      ? new Map<string, Record<string, number>>(tables.map((t) => [t, {}]))
+      : undefined;
+    for (let i = 0; i < n; i++) {
+      const element = elements[i];
       if (dropped[i]) {
         if (!Object.hasOwn(unprocessed, element.table)) setOwn(unprocessed, element.table, []);
         unprocessed[element.table].push(cloneJson(element.raw));
         continue;
       }
       const old = olds[i];
+      const record = element.record!;
       if (element.put) {
-        const record = records.get(element.table)!;
-        await txn.putItem(
+        const done = txn.putItem(
           element.table,
           element.key!,
           element.put,
           indexKeysOf(record, element.put),
+          element.size,
         );
-      } else if (old) await txn.deleteItem(element.table, element.key!);
-      if (!counting) continue;
+        if (done instanceof Promise) await done;
+      } else if (old) {
+        const done = txn.deleteItem(element.table, element.key!);
+        if (done instanceof Promise) await done;
+      }
+      if (!units || !indexUnits) continue;
       units.set(element.table, units.get(element.table)! + costs[i]);
       const perIndex = indexUnits.get(element.table)!;
-      const writes = indexWriteUnits(records.get(element.table)!, old, element.put);
+      const writes = indexWriteUnits(record, old, element.put);
       for (const name in writes) {
         setOwn(perIndex, name, (getOwn(perIndex, name) ?? 0) + writes[name]);
       }
@@ -382,7 +493,7 @@ export function batchWriteItem(
     const output: Output = { UnprocessedItems: unprocessed };
     if (counting) {
       output.ConsumedCapacity = tables.map((t) =>
-        consumed(mode, t, units.get(t)!, indexUnits.get(t))
+        consumed(mode, t, units!.get(t)!, indexUnits!.get(t))
       );
     }
     return output;

@@ -133,11 +133,11 @@ function checkSelect(
 interface Source {
   record: TableRecord;
   index?: IndexRecord;
-  tableParts: KeyPart[];
+  tableParts: readonly KeyPart[];
   /** The key parts of what is read (the index's for an index). */
-  parts: KeyPart[];
+  parts: readonly KeyPart[];
   /** Every key attribute a LastEvaluatedKey names. */
-  startParts: KeyPart[];
+  startParts: readonly KeyPart[];
 }
 
 function source(record: TableRecord, request: ReadRequest): Source {
