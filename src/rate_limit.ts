@@ -302,7 +302,7 @@ export class AdaptiveRate implements RateLimiter {
       maxWcu,
       minRcu,
       minWcu,
-      startFraction = 0.5,
+      startFraction,
       decreaseFactor = 0.5,
       cooldownMs = 1000,
       quietMs = 0,
@@ -315,7 +315,7 @@ export class AdaptiveRate implements RateLimiter {
     checkRate("maxWcu", maxWcu);
     checkRate("minRcu", minRcu);
     checkRate("minWcu", minWcu);
-    checkFraction("startFraction", startFraction, true);
+    if (startFraction !== undefined) checkFraction("startFraction", startFraction, true);
     checkFraction("decreaseFactor", decreaseFactor, false);
     checkNonNegative("cooldownMs", cooldownMs);
     checkNonNegative("quietMs", quietMs);
@@ -380,6 +380,12 @@ export class AdaptiveRate implements RateLimiter {
 
   /** {@inheritDoc RateLimiter.acquire} */
   acquire(kind: CapacityKind, units: number, signal?: AbortSignal): Promise<void> {
+    const control = kind === "write"
+      ? this.#controls.write
+      : kind === "read"
+      ? this.#controls.read
+      : undefined;
+    if (control && units > 0 && units < Infinity) control.spent(units);
     return acquireFrom(this.#buckets, kind, units, signal);
   }
 
@@ -400,9 +406,13 @@ export class AdaptiveRate implements RateLimiter {
     const control = this.#controls[kind];
     if (!control) return;
     // Refill at the old rate up to now, before the rate changes.
-    this.#buckets[kind]?.refresh(false);
-    control.throttled(this.#clock.now(), share);
-    this.#buckets[kind]?.refresh(true);
+    const bucket = this.#buckets[kind];
+    bucket?.refresh(false);
+    const cut = control.throttled(this.#clock.now(), share);
+    // A cut also gives up what the bucket saved: the retry of what was throttled waits its turn
+    // at the new rate instead of going again at once into a table that has nothing left.
+    if (cut) bucket?.drain();
+    bucket?.refresh(true);
   }
 
   /**
@@ -495,6 +505,12 @@ class TokenBucket {
     if (delta > 0) this.#wakeUp();
   }
 
+  /** Spends whatever the bucket holds (a debt stays as it is). */
+  drain(): void {
+    this.#refill();
+    this.#tokens = Math.min(0, this.#tokens);
+  }
+
   /** Brings the balance and the rate up to date; with `wake`, makes waiters look again. */
   refresh(wake: boolean): void {
     this.#refill();
@@ -576,9 +592,36 @@ class TokenBucket {
 /** How much steeper the climb is beyond the rate of the last cut than on the way back to it. */
 const PROBE_GAIN = 3;
 
+/** The rate a slow start begins at, in units per second (within the minimum and maximum). */
+const SLOW_START_RATE = 1;
+
+/** How long a slow start takes to double the rate, before the jitter. */
+const SLOW_START_DOUBLING_MS = 1000;
+
+/**
+ * The fewest requests a climb back to the last cut's rate is spread over: a writer sending a
+ * request every few seconds climbs over a longer time than `recoveryMs`, so that the one
+ * throttle per climb that holds its place stays a small share of its requests.
+ */
+const REQUESTS_PER_CLIMB = 30;
+
+/**
+ * The longest a climb is stretched to, in `recoveryMs`: a writer's climb must not slow down
+ * without bound as its rate falls, or the writers with the smallest shares would stay there.
+ */
+const MAX_CLIMB_STRETCH = 2;
+
+/**
+ * A cut ignores further throttles for `cooldownMs`, or for the time this many requests take
+ * at the rate before the cut when that is shorter: the requests in flight at the cut are one
+ * signal, but a writer sending dozens of requests a second must not keep its rate for a whole
+ * second of throttles (the end of a table's burst, or a slow start that overshot).
+ */
+const REQUESTS_PER_WAVE = 8;
+
 /** How a {@linkcode CubicControl} moves its rate (see {@linkcode AdaptiveRateOptions}). */
 interface CubicSettings {
-  startFraction: number;
+  startFraction?: number;
   decreaseFactor: number;
   cooldownMs: number;
   quietMs: number;
@@ -588,37 +631,49 @@ interface CubicSettings {
 }
 
 /**
- * The rate of one kind: multiplicative decrease on throttles, and a cubic climb (CUBIC) that
- * regains the rate before the cut in about `recoveryMs`, then probes beyond it.
+ * The rate of one kind: a slow start that doubles the rate until the first throttle, then
+ * multiplicative decrease on throttles and a cubic climb (CUBIC) that regains the rate before
+ * the cut in about `recoveryMs` (or over {@linkcode REQUESTS_PER_CLIMB} requests), then
+ * probes beyond it.
  */
 class CubicControl {
   #max: number;
   #min: number;
   #settings: CubicSettings;
+  /** Until the first throttle, the rate doubles every `#period` from `#floor`. */
+  #slowStart = true;
   /** The rate the last cut started from: the climb flattens out around it. */
   #peak: number;
   /** The rate right after the last cut (or at the start). */
   #floor: number;
   /** When the climb starts. */
   #since: number;
-  /** This climb's time to regain `#peak`, jittered. */
+  /** This climb's time to regain `#peak` (or to double, in the slow start), jittered. */
   #period: number;
   #lastCut = -Infinity;
+  /** How long after `#lastCut` throttles do not cut again. */
+  #cooldown = 0;
+  /** The mean units of a request (a moving average), to know how often requests go. */
+  #units = 1;
 
   constructor(max: number, min: number, settings: CubicSettings, now: number) {
     this.#max = max;
     this.#min = min;
     this.#settings = settings;
-    this.#floor = Math.max(min, max * settings.startFraction);
-    // From the start, climb as if the table had throttled at twice the starting rate.
-    this.#peak = Math.min(max, this.#floor / settings.decreaseFactor);
+    const { startFraction } = settings;
+    const start = startFraction === undefined ? SLOW_START_RATE : max * startFraction;
+    this.#floor = Math.min(max, Math.max(min, start));
+    this.#peak = max;
     this.#since = now;
-    this.#period = this.#jittered(settings.recoveryMs);
+    this.#period = this.#jittered(SLOW_START_DOUBLING_MS);
   }
 
   rateAt(now: number): number {
     const elapsed = now - this.#since;
     if (elapsed <= 0) return this.#floor;
+    if (this.#slowStart) {
+      return Math.min(this.#max, this.#floor * 2 ** (elapsed / this.#period));
+    }
     // floor + (peak - floor) * (1 + (x - 1)^3): from floor at 0, flat at peak at x = 1.
     const x = elapsed / this.#period - 1;
     // Beyond the peak the probe climbs three times as steeply as the approach: a table whose
@@ -629,22 +684,42 @@ class CubicControl {
     return Math.min(this.#max, Math.max(this.#floor, rate));
   }
 
-  throttled(now: number, share: number): void {
-    const { cooldownMs, decreaseFactor, quietMs, recoveryMs } = this.#settings;
-    if (now - this.#lastCut < cooldownMs) return;
+  /** Notes a request of `units`, for the mean size of requests. */
+  spent(units: number): void {
+    this.#units += (units - this.#units) / 16;
+  }
+
+  /** Cuts the rate unless a cut is cooling down; tells whether it cut. */
+  throttled(now: number, share: number): boolean {
+    const { decreaseFactor, quietMs, recoveryMs } = this.#settings;
+    if (now - this.#lastCut < this.#cooldown) return false;
     const current = this.rateAt(now);
     const strength = Math.min(1, 0.5 + (Number.isFinite(share) ? Math.max(0, share) : 1));
     const factor = 1 - (1 - decreaseFactor) * strength * this.#jittered(1);
-    // Fast convergence (CUBIC): a rate cut below the previous peak gives up a little more, so
-    // that a writer holding more than its share leaves room for the others.
-    this.#peak = current < this.#peak ? current * (1 + factor) / 2 : current;
+    if (this.#slowStart) {
+      // The first congestion: the climb flattens out at the rate the slow start reached.
+      this.#slowStart = false;
+      this.#peak = current;
+    } else {
+      // Fast convergence (CUBIC): a rate cut below the previous peak gives up a little more,
+      // so that a writer holding more than its share leaves room for the others.
+      this.#peak = current < this.#peak ? current * (1 + factor) / 2 : current;
+    }
     this.#floor = Math.max(this.#min, Math.min(this.#max, current * factor));
     // A climb always has somewhere to go, even from the minimum, where the cut changed nothing.
     const spread = Math.max(this.#peak - this.#floor, this.#floor * (1 - decreaseFactor));
     this.#peak = this.#floor + spread;
     this.#since = now + quietMs;
-    this.#period = this.#jittered(recoveryMs);
+    // The climb takes recoveryMs, or the time of REQUESTS_PER_CLIMB requests at its mean rate.
+    const interval = (1000 * this.#units) / this.#peak;
+    const climb = Math.min(MAX_CLIMB_STRETCH * recoveryMs, REQUESTS_PER_CLIMB * interval);
+    this.#period = this.#jittered(Math.max(recoveryMs, climb));
+    this.#cooldown = Math.min(
+      this.#settings.cooldownMs,
+      (REQUESTS_PER_WAVE * 1000 * this.#units) / current,
+    );
     this.#lastCut = now;
+    return true;
   }
 
   /** `value`, varied at random by up to the jitter either way. */
