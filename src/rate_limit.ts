@@ -322,7 +322,7 @@ export class AdaptiveRate implements RateLimiter {
     checkRate("recoveryPerSecond", recoveryPerSecond);
     const recoveryMs = options.recoveryMs ??
       (options.recoveryPerSecond === undefined
-        ? 15_000
+        ? 30_000
         : ((1 - decreaseFactor) / recoveryPerSecond) * 1000);
     checkRate("recoveryMs", recoveryMs);
     if (!(typeof jitter === "number" && jitter >= 0 && jitter < 1)) {
@@ -589,27 +589,14 @@ class TokenBucket {
   }
 }
 
-/** How much steeper the climb is beyond the rate of the last cut than on the way back to it. */
-const PROBE_GAIN = 3;
+/** How many times a probe beyond the last cut's rate doubles it per period of the climb. */
+const PROBE_DOUBLINGS = 4;
 
 /** The rate a slow start begins at, in units per second (within the minimum and maximum). */
 const SLOW_START_RATE = 1;
 
 /** How long a slow start takes to double the rate, before the jitter. */
 const SLOW_START_DOUBLING_MS = 1000;
-
-/**
- * The fewest requests a climb back to the last cut's rate is spread over: a writer sending a
- * request every few seconds climbs over a longer time than `recoveryMs`, so that the one
- * throttle per climb that holds its place stays a small share of its requests.
- */
-const REQUESTS_PER_CLIMB = 30;
-
-/**
- * The longest a climb is stretched to, in `recoveryMs`: a writer's climb must not slow down
- * without bound as its rate falls, or the writers with the smallest shares would stay there.
- */
-const MAX_CLIMB_STRETCH = 2;
 
 /**
  * A cut ignores further throttles for `cooldownMs`, or for the time this many requests take
@@ -633,8 +620,7 @@ interface CubicSettings {
 /**
  * The rate of one kind: a slow start that doubles the rate until the first throttle, then
  * multiplicative decrease on throttles and a cubic climb (CUBIC) that regains the rate before
- * the cut in about `recoveryMs` (or over {@linkcode REQUESTS_PER_CLIMB} requests), then
- * probes beyond it.
+ * the cut in about `recoveryMs`, then probes beyond it, doubling.
  */
 class CubicControl {
   #max: number;
@@ -676,11 +662,12 @@ class CubicControl {
     }
     // floor + (peak - floor) * (1 + (x - 1)^3): from floor at 0, flat at peak at x = 1.
     const x = elapsed / this.#period - 1;
-    // Beyond the peak the probe climbs three times as steeply as the approach: a table whose
-    // capacity rose is found within a few periods, while the plateau (and the throttles that
-    // end it) stays as long as before.
-    const cube = x * x * x * (x > 0 ? PROBE_GAIN : 1);
-    const rate = this.#floor + (this.#peak - this.#floor) * (1 + cube);
+    if (x > 0) {
+      // Free of throttles past the peak: probe, doubling PROBE_DOUBLINGS times a period, so
+      // that a table whose capacity rose is found in seconds, not periods.
+      return Math.min(this.#max, this.#peak * 2 ** (x * PROBE_DOUBLINGS));
+    }
+    const rate = this.#floor + (this.#peak - this.#floor) * (1 + x * x * x);
     return Math.min(this.#max, Math.max(this.#floor, rate));
   }
 
@@ -710,10 +697,7 @@ class CubicControl {
     const spread = Math.max(this.#peak - this.#floor, this.#floor * (1 - decreaseFactor));
     this.#peak = this.#floor + spread;
     this.#since = now + quietMs;
-    // The climb takes recoveryMs, or the time of REQUESTS_PER_CLIMB requests at its mean rate.
-    const interval = (1000 * this.#units) / this.#peak;
-    const climb = Math.min(MAX_CLIMB_STRETCH * recoveryMs, REQUESTS_PER_CLIMB * interval);
-    this.#period = this.#jittered(Math.max(recoveryMs, climb));
+    this.#period = this.#jittered(recoveryMs);
     this.#cooldown = Math.min(
       this.#settings.cooldownMs,
       (REQUESTS_PER_WAVE * 1000 * this.#units) / current,
