@@ -199,9 +199,11 @@ export interface AdaptiveRateOptions {
    */
   minWcu?: number;
   /**
-   * The share of the maximum that the rate starts at, between 0 (exclusive) and 1. Starting
-   * below the maximum lets a table that cannot take the maximum warn (throttle) early.
-   * @default {0.5}
+   * The share of the maximum that the slow start begins at, between 0 (exclusive) and 1.
+   * Without it the slow start begins at 1 unit per second (within the minimum and the
+   * maximum), so that a thousand writers starting together ask for a thousand units per
+   * second, not a thousand times their maximum.
+   * @default {undefined (1 unit per second)}
    */
   startFraction?: number;
   /**
@@ -213,7 +215,10 @@ export interface AdaptiveRateOptions {
   decreaseFactor?: number;
   /**
    * After a cut, further throttles within this many milliseconds do not cut again: requests
-   * sent together are throttled together, and one wave of them is one signal, not many.
+   * sent together are throttled together, and one wave of them is one signal, not many. A
+   * writer sending many small requests cools down for the time of 8 of its requests when
+   * that is shorter, so that it cannot keep a rate the table does not take for a whole
+   * cooldown.
    * @default {1000}
    */
   cooldownMs?: number;
@@ -225,9 +230,11 @@ export interface AdaptiveRateOptions {
   /**
    * How long, in milliseconds, the climb takes to return to the rate the last cut started
    * from. The climb is cubic: quick at first, flat near that rate (where the table throttled
-   * last time), then faster and faster beyond it, so a table whose capacity rose is found
-   * again in a few of these periods.
-   * @default {15000, or (1 - decreaseFactor) / recoveryPerSecond seconds when that is given}
+   * last time); beyond it the rate doubles four times per period while nothing is
+   * throttled, so a table whose capacity rose is found again within seconds. A longer period
+   * means fewer throttles (each writer needs about one per period to hold its place), a
+   * shorter one a quicker climb.
+   * @default {30000, or (1 - decreaseFactor) / recoveryPerSecond seconds when that is given}
    */
   recoveryMs?: number;
   /**
@@ -261,14 +268,20 @@ export interface AdaptiveRateOptions {
  * requests and partial batches (the unprocessed share) lower it sharply, and while nothing is
  * throttled it climbs gently back, as TCP's CUBIC congestion control does.
  *
- * - It starts at `startFraction` of the maximum (half by default).
+ * - It starts low, at 1 unit per second (or `startFraction` of the maximum), and doubles
+ *   every second, give or take the jitter, until the first throttle or the maximum: a slow
+ *   start, as TCP's, so that many writers starting at once do not flood the table.
  * - A throttle cuts the current rate of that kind by `decreaseFactor` (halves it by default,
- *   give or take the jitter), never below the minimum. Throttles within `cooldownMs` after a
- *   cut do not cut again, so one wave of concurrent throttled requests cuts once. A partial
- *   batch cuts less, by half a cut up to a full one as its unprocessed share grows.
+ *   give or take the jitter), never below the minimum, and gives up what the bucket saved.
+ *   Throttles within `cooldownMs` after a cut do not cut again, so one wave of concurrent
+ *   throttled requests cuts once. A partial batch cuts less, by half a cut up to a full one
+ *   as its unprocessed share grows.
  * - After a cut (and `quietMs`) the rate climbs on a cubic curve that regains the rate the cut
- *   started from after about `recoveryMs`, stays near it for a while, then climbs ever faster
- *   until the next throttle or the maximum. It never exceeds the maximum.
+ *   started from after about `recoveryMs`, then, free of throttles beyond it, probes upwards,
+ *   doubling four times per `recoveryMs`, until the next throttle or the maximum. It never
+ *   exceeds the maximum: set `maxWcu` / `maxRcu` to the most you are willing to pay for (the
+ *   highest capacity the table may be given), not to today's capacity, or the limiter cannot
+ *   follow the table up.
  * - Cuts and climbs are jittered, so independent writers that share a table (and nothing
  *   else) fall out of step and converge to fair shares; one limiter may also be shared by
  *   several clients in one process.
@@ -282,7 +295,7 @@ export interface AdaptiveRateOptions {
  *
  * const rateLimit = new AdaptiveRate({ maxWcu: 1000, minWcu: 25 });
  * const client = new DynamoDBClient({ region: "us-east-1", rateLimit });
- * console.log(rateLimit.currentRate("write")); // 500
+ * console.log(rateLimit.currentRate("write")); // 25: the slow start begins low
  * ```
  */
 export class AdaptiveRate implements RateLimiter {
@@ -291,7 +304,7 @@ export class AdaptiveRate implements RateLimiter {
   #clock: Clock;
 
   /**
-   * Creates a limiter at `startFraction` of each maximum, with full buckets.
+   * Creates a limiter at the start of its slow start, with full buckets.
    *
    * @param options The bounds of each rate, how it moves, and the clock.
    * @throws {RangeError} When an option is out of range.
@@ -640,7 +653,7 @@ class CubicControl {
   /** How long after `#lastCut` throttles do not cut again. */
   #cooldown = 0;
   /** The mean units of a request (a moving average), to know how often requests go. */
-  #units = 1;
+  #units = 0;
 
   constructor(max: number, min: number, settings: CubicSettings, now: number) {
     this.#max = max;
@@ -673,7 +686,7 @@ class CubicControl {
 
   /** Notes a request of `units`, for the mean size of requests. */
   spent(units: number): void {
-    this.#units += (units - this.#units) / 16;
+    this.#units = this.#units === 0 ? units : this.#units + (units - this.#units) / 16;
   }
 
   /** Cuts the rate unless a cut is cooling down; tells whether it cut. */
@@ -698,10 +711,9 @@ class CubicControl {
     this.#peak = this.#floor + spread;
     this.#since = now + quietMs;
     this.#period = this.#jittered(recoveryMs);
-    this.#cooldown = Math.min(
-      this.#settings.cooldownMs,
-      (REQUESTS_PER_WAVE * 1000 * this.#units) / current,
-    );
+    // Before any request was seen, how often requests go is unknown: the whole cooldownMs.
+    const wave = this.#units > 0 ? (REQUESTS_PER_WAVE * 1000 * this.#units) / current : Infinity;
+    this.#cooldown = Math.min(this.#settings.cooldownMs, wave);
     this.#lastCut = now;
     return true;
   }

@@ -102,7 +102,8 @@ Deno.test("an adaptive limiter facing throttles lowers its rate, then recovers",
       return memory.execute(operation, input, options);
     },
   };
-  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 5, clock });
+  // Starting at half the maximum: the default slow start would begin at the minimum here.
+  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 5, startFraction: 0.5, clock });
   const client = new DynamoDBClient({
     backend,
     rateLimit: limiter,
