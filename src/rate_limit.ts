@@ -619,6 +619,14 @@ const SLOW_START_DOUBLING_MS = 1000;
  */
 const REQUESTS_PER_WAVE = 8;
 
+/**
+ * A climb is as far along as its time, or as this many requests free of throttles would take
+ * it in one period, whichever is further: a writer sending dozens of requests a second learns
+ * as much in a few seconds as a writer sending one a second does in a period, and finds a
+ * table whose capacity rose as quickly.
+ */
+const REQUESTS_PER_PERIOD = 400;
+
 /** How a {@linkcode CubicControl} moves its rate (see {@linkcode AdaptiveRateOptions}). */
 interface CubicSettings {
   startFraction?: number;
@@ -654,6 +662,8 @@ class CubicControl {
   #cooldown = 0;
   /** The mean units of a request (a moving average), to know how often requests go. */
   #units = 0;
+  /** Requests since the last cut. */
+  #requests = 0;
 
   constructor(max: number, min: number, settings: CubicSettings, now: number) {
     this.#max = max;
@@ -674,7 +684,7 @@ class CubicControl {
       return Math.min(this.#max, this.#floor * 2 ** (elapsed / this.#period));
     }
     // floor + (peak - floor) * (1 + (x - 1)^3): from floor at 0, flat at peak at x = 1.
-    const x = elapsed / this.#period - 1;
+    const x = Math.max(elapsed / this.#period, this.#requests / REQUESTS_PER_PERIOD) - 1;
     if (x > 0) {
       // Free of throttles past the peak: probe, doubling PROBE_DOUBLINGS times a period, so
       // that a table whose capacity rose is found in seconds, not periods.
@@ -686,6 +696,7 @@ class CubicControl {
 
   /** Notes a request of `units`, for the mean size of requests. */
   spent(units: number): void {
+    this.#requests++;
     this.#units = this.#units === 0 ? units : this.#units + (units - this.#units) / 16;
   }
 
@@ -715,6 +726,7 @@ class CubicControl {
     const wave = this.#units > 0 ? (REQUESTS_PER_WAVE * 1000 * this.#units) / current : Infinity;
     this.#cooldown = Math.min(this.#settings.cooldownMs, wave);
     this.#lastCut = now;
+    this.#requests = 0;
     return true;
   }
 
