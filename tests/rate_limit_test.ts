@@ -524,6 +524,20 @@ Deno.test("AdaptiveRate: climbs back on a cubic curve, beyond the old rate, neve
   assert.equal(await at(10_000), cutAt * 0.75);
 });
 
+Deno.test("AdaptiveRate: a busy writer's climb advances with its requests free of throttles", async () => {
+  const clock = new FakeClock();
+  const limiter = new AdaptiveRate({ maxWcu: 1000, startFraction: 0.1, jitter: 0, clock });
+  const rate = () => limiter.currentRate("write");
+  limiter.throttled("write"); // at 100: down to 50, flat at 100 after 30 s or 400 requests
+  await clock.advance(2000); // the emptied bucket refills
+  for (let i = 0; i < 400; i++) await limiter.acquire("write", 0.1);
+  assert.equal(rate(), 100, "back at the rate of the cut after 400 requests, 2 s in");
+  for (let i = 0; i < 100; i++) await limiter.acquire("write", 0.1);
+  assert.equal(rate(), 200, "then probing: doubling every 100 requests");
+  limiter.throttled("write"); // a cut starts the count again
+  assert.equal(rate(), 100);
+});
+
 Deno.test("AdaptiveRate: quietMs holds the cut rate before the climb; recoveryPerSecond still sets its speed", async () => {
   const clock = new FakeClock();
   const limiter = new AdaptiveRate({
