@@ -627,6 +627,17 @@ const REQUESTS_PER_WAVE = 8;
  */
 const REQUESTS_PER_PERIOD = 400;
 
+/**
+ * The fewest requests a climb back to the last cut's rate is spread over, up to
+ * {@linkcode MAX_CLIMB_STRETCH} times `recoveryMs`: a writer sending a request a second or
+ * less (a thousand writers sharing a table) climbs more slowly, so that the one throttle per
+ * climb that holds its place stays a small share of its requests.
+ */
+const REQUESTS_PER_CLIMB = 45;
+
+/** How far a climb is stretched for a writer that sends few requests, in `recoveryMs`. */
+const MAX_CLIMB_STRETCH = 2;
+
 /** How a {@linkcode CubicControl} moves its rate (see {@linkcode AdaptiveRateOptions}). */
 interface CubicSettings {
   startFraction?: number;
@@ -686,9 +697,11 @@ class CubicControl {
     // floor + (peak - floor) * (1 + (x - 1)^3): from floor at 0, flat at peak at x = 1.
     const x = Math.max(elapsed / this.#period, this.#requests / REQUESTS_PER_PERIOD) - 1;
     if (x > 0) {
-      // Free of throttles past the peak: probe, doubling PROBE_DOUBLINGS times a period, so
-      // that a table whose capacity rose is found in seconds, not periods.
-      return Math.min(this.#max, this.#peak * 2 ** (x * PROBE_DOUBLINGS));
+      // Free of throttles past the peak: probe, doubling PROBE_DOUBLINGS times per recoveryMs
+      // (however stretched the climb), so that a table whose capacity rose is found in
+      // seconds, not periods.
+      const doublings = (x * this.#period * PROBE_DOUBLINGS) / this.#settings.recoveryMs;
+      return Math.min(this.#max, this.#peak * 2 ** doublings);
     }
     const rate = this.#floor + (this.#peak - this.#floor) * (1 + x * x * x);
     return Math.min(this.#max, Math.max(this.#floor, rate));
@@ -721,7 +734,9 @@ class CubicControl {
     const spread = Math.max(this.#peak - this.#floor, this.#floor * (1 - decreaseFactor));
     this.#peak = this.#floor + spread;
     this.#since = now + quietMs;
-    this.#period = this.#jittered(recoveryMs);
+    const interval = this.#units > 0 ? (1000 * this.#units) / this.#peak : 0;
+    const climb = Math.min(MAX_CLIMB_STRETCH * recoveryMs, REQUESTS_PER_CLIMB * interval);
+    this.#period = this.#jittered(Math.max(recoveryMs, climb));
     // Before any request was seen, how often requests go is unknown: the whole cooldownMs.
     const wave = this.#units > 0 ? (REQUESTS_PER_WAVE * 1000 * this.#units) / current : Infinity;
     this.#cooldown = Math.min(this.#settings.cooldownMs, wave);
