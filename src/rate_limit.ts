@@ -233,7 +233,10 @@ export interface AdaptiveRateOptions {
    * last time); beyond it the rate doubles four times per period while nothing is
    * throttled, so a table whose capacity rose is found again within seconds. A longer period
    * means fewer throttles (each writer needs about one per period to hold its place), a
-   * shorter one a quicker climb.
+   * shorter one a quicker climb. A writer sending about a request a second or less spreads
+   * the climb over 45 requests, up to twice this period, so that its throttles too stay a
+   * small share of its requests; one sending hundreds of requests per period gets there
+   * after 400 requests free of throttles.
    * @default {30000, or (1 - decreaseFactor) / recoveryPerSecond seconds when that is given}
    */
   recoveryMs?: number;
