@@ -50,7 +50,10 @@ export interface FleetOptions {
   seed?: number;
   /** A writer sends what this many milliseconds of its rate allow (1 to 25 writes). @default {500} */
   flushMs?: number;
-  /** Options for each writer's AdaptiveRate (besides maxWcu, clock and random). */
+  /**
+   * Options for each writer's AdaptiveRate (besides clock and random). `maxWcu` defaults to
+   * the highest capacity of the run: the ceiling a writer may use when it has the table alone.
+   */
   adaptive?: Omit<AdaptiveRateOptions, "clock" | "random">;
 }
 
@@ -195,7 +198,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     let adaptive: AdaptiveRate | undefined;
     if (limiter === "adaptive") {
       rateLimit = adaptive = new AdaptiveRate({
-        maxWcu: 1000,
+        maxWcu: Math.max(wcu, ...changes.map((c) => c.wcu)),
         ...options.adaptive,
         clock,
         random: writerRandom,

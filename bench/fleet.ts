@@ -11,7 +11,7 @@
  *
  *   deno run -A bench/fleet.ts [--writers 1,10,100,1000] [--minutes 10] [--phase-minutes 2]
  *                              [--limiters adaptive,fixed,none] [--svg bench/fleet-n100.svg]
- *                              [--seed 1] [--max-wcu 1000] [--quick]
+ *                              [--seed 1] [--max-wcu 2000] [--quick]
  *
  * Prints a markdown table. Everything is deterministic for a seed.
  *
@@ -30,8 +30,11 @@ const PHASE_MINUTES = Number(arg("--phase-minutes", QUICK ? "1" : "2"));
 const LIMITERS = listArg("--limiters", "adaptive,fixed,none") as FleetLimiter[];
 const SVG = arg("--svg", QUICK ? "" : new URL("./fleet-n100.svg", import.meta.url).pathname);
 const SEED = Number(arg("--seed", "1"));
-/** Each AdaptiveRate's maxWcu: 1,000 by default, so one writer alone cannot use 2,000 WCU. */
-const MAX_WCU = Number(arg("--max-wcu", "1000"));
+/**
+ * Each AdaptiveRate's maxWcu: by default the highest capacity of the run (2,000), the ceiling a
+ * writer pays for, so that one writer alone can follow the table up to it.
+ */
+const MAX_WCU = Number(arg("--max-wcu", "2000"));
 
 function arg(name: string, fallback: string): string {
   const at = Deno.args.indexOf(name);

@@ -101,8 +101,11 @@ export interface SpanLike {
   recordException?(exception: unknown): unknown;
   /** Sets the status (`code` 2 is error in OpenTelemetry). */
   setStatus?(status: { code: number; message?: string }): unknown;
-  /** Ends the span. */
-  end(): unknown;
+  /**
+   * Ends the span, at `endTime` (milliseconds on the client's clock) when given. A tracer
+   * taking OpenTelemetry's `TimeInput` accepts it as it is.
+   */
+  end(endTime?: number): unknown;
 }
 
 /** Any tracer with OpenTelemetry's `startSpan` shape. */

@@ -199,9 +199,11 @@ export interface AdaptiveRateOptions {
    */
   minWcu?: number;
   /**
-   * The share of the maximum that the rate starts at, between 0 (exclusive) and 1. Starting
-   * below the maximum lets a table that cannot take the maximum warn (throttle) early.
-   * @default {0.5}
+   * The share of the maximum that the slow start begins at, between 0 (exclusive) and 1.
+   * Without it the slow start begins at 1 unit per second (within the minimum and the
+   * maximum), so that a thousand writers starting together ask for a thousand units per
+   * second, not a thousand times their maximum.
+   * @default {undefined (1 unit per second)}
    */
   startFraction?: number;
   /**
@@ -213,7 +215,10 @@ export interface AdaptiveRateOptions {
   decreaseFactor?: number;
   /**
    * After a cut, further throttles within this many milliseconds do not cut again: requests
-   * sent together are throttled together, and one wave of them is one signal, not many.
+   * sent together are throttled together, and one wave of them is one signal, not many. A
+   * writer sending many small requests cools down for the time of 8 of its requests when
+   * that is shorter, so that it cannot keep a rate the table does not take for a whole
+   * cooldown.
    * @default {1000}
    */
   cooldownMs?: number;
@@ -225,9 +230,14 @@ export interface AdaptiveRateOptions {
   /**
    * How long, in milliseconds, the climb takes to return to the rate the last cut started
    * from. The climb is cubic: quick at first, flat near that rate (where the table throttled
-   * last time), then faster and faster beyond it, so a table whose capacity rose is found
-   * again in a few of these periods.
-   * @default {15000, or (1 - decreaseFactor) / recoveryPerSecond seconds when that is given}
+   * last time); beyond it the rate doubles four times per period while nothing is
+   * throttled, so a table whose capacity rose is found again within seconds. A longer period
+   * means fewer throttles (each writer needs about one per period to hold its place), a
+   * shorter one a quicker climb. A writer sending about a request a second or less spreads
+   * the climb over 45 requests, up to twice this period, so that its throttles too stay a
+   * small share of its requests; one sending hundreds of requests per period gets there
+   * after 400 requests free of throttles.
+   * @default {30000, or (1 - decreaseFactor) / recoveryPerSecond seconds when that is given}
    */
   recoveryMs?: number;
   /**
@@ -261,14 +271,20 @@ export interface AdaptiveRateOptions {
  * requests and partial batches (the unprocessed share) lower it sharply, and while nothing is
  * throttled it climbs gently back, as TCP's CUBIC congestion control does.
  *
- * - It starts at `startFraction` of the maximum (half by default).
+ * - It starts low, at 1 unit per second (or `startFraction` of the maximum), and doubles
+ *   every second, give or take the jitter, until the first throttle or the maximum: a slow
+ *   start, as TCP's, so that many writers starting at once do not flood the table.
  * - A throttle cuts the current rate of that kind by `decreaseFactor` (halves it by default,
- *   give or take the jitter), never below the minimum. Throttles within `cooldownMs` after a
- *   cut do not cut again, so one wave of concurrent throttled requests cuts once. A partial
- *   batch cuts less, by half a cut up to a full one as its unprocessed share grows.
+ *   give or take the jitter), never below the minimum, and gives up what the bucket saved.
+ *   Throttles within `cooldownMs` after a cut do not cut again, so one wave of concurrent
+ *   throttled requests cuts once. A partial batch cuts less, by half a cut up to a full one
+ *   as its unprocessed share grows.
  * - After a cut (and `quietMs`) the rate climbs on a cubic curve that regains the rate the cut
- *   started from after about `recoveryMs`, stays near it for a while, then climbs ever faster
- *   until the next throttle or the maximum. It never exceeds the maximum.
+ *   started from after about `recoveryMs`, then, free of throttles beyond it, probes upwards,
+ *   doubling four times per `recoveryMs`, until the next throttle or the maximum. It never
+ *   exceeds the maximum: set `maxWcu` / `maxRcu` to the most you are willing to pay for (the
+ *   highest capacity the table may be given), not to today's capacity, or the limiter cannot
+ *   follow the table up.
  * - Cuts and climbs are jittered, so independent writers that share a table (and nothing
  *   else) fall out of step and converge to fair shares; one limiter may also be shared by
  *   several clients in one process.
@@ -282,7 +298,7 @@ export interface AdaptiveRateOptions {
  *
  * const rateLimit = new AdaptiveRate({ maxWcu: 1000, minWcu: 25 });
  * const client = new DynamoDBClient({ region: "us-east-1", rateLimit });
- * console.log(rateLimit.currentRate("write")); // 500
+ * console.log(rateLimit.currentRate("write")); // 25: the slow start begins low
  * ```
  */
 export class AdaptiveRate implements RateLimiter {
@@ -291,7 +307,7 @@ export class AdaptiveRate implements RateLimiter {
   #clock: Clock;
 
   /**
-   * Creates a limiter at `startFraction` of each maximum, with full buckets.
+   * Creates a limiter at the start of its slow start, with full buckets.
    *
    * @param options The bounds of each rate, how it moves, and the clock.
    * @throws {RangeError} When an option is out of range.
@@ -302,7 +318,7 @@ export class AdaptiveRate implements RateLimiter {
       maxWcu,
       minRcu,
       minWcu,
-      startFraction = 0.5,
+      startFraction,
       decreaseFactor = 0.5,
       cooldownMs = 1000,
       quietMs = 0,
@@ -315,14 +331,14 @@ export class AdaptiveRate implements RateLimiter {
     checkRate("maxWcu", maxWcu);
     checkRate("minRcu", minRcu);
     checkRate("minWcu", minWcu);
-    checkFraction("startFraction", startFraction, true);
+    if (startFraction !== undefined) checkFraction("startFraction", startFraction, true);
     checkFraction("decreaseFactor", decreaseFactor, false);
     checkNonNegative("cooldownMs", cooldownMs);
     checkNonNegative("quietMs", quietMs);
     checkRate("recoveryPerSecond", recoveryPerSecond);
     const recoveryMs = options.recoveryMs ??
       (options.recoveryPerSecond === undefined
-        ? 15_000
+        ? 30_000
         : ((1 - decreaseFactor) / recoveryPerSecond) * 1000);
     checkRate("recoveryMs", recoveryMs);
     if (!(typeof jitter === "number" && jitter >= 0 && jitter < 1)) {
@@ -380,6 +396,12 @@ export class AdaptiveRate implements RateLimiter {
 
   /** {@inheritDoc RateLimiter.acquire} */
   acquire(kind: CapacityKind, units: number, signal?: AbortSignal): Promise<void> {
+    const control = kind === "write"
+      ? this.#controls.write
+      : kind === "read"
+      ? this.#controls.read
+      : undefined;
+    if (control && units > 0 && units < Infinity) control.spent(units);
     return acquireFrom(this.#buckets, kind, units, signal);
   }
 
@@ -400,9 +422,13 @@ export class AdaptiveRate implements RateLimiter {
     const control = this.#controls[kind];
     if (!control) return;
     // Refill at the old rate up to now, before the rate changes.
-    this.#buckets[kind]?.refresh(false);
-    control.throttled(this.#clock.now(), share);
-    this.#buckets[kind]?.refresh(true);
+    const bucket = this.#buckets[kind];
+    bucket?.refresh(false);
+    const cut = control.throttled(this.#clock.now(), share);
+    // A cut also gives up what the bucket saved: the retry of what was throttled waits its turn
+    // at the new rate instead of going again at once into a table that has nothing left.
+    if (cut) bucket?.drain();
+    bucket?.refresh(true);
   }
 
   /**
@@ -495,6 +521,12 @@ class TokenBucket {
     if (delta > 0) this.#wakeUp();
   }
 
+  /** Spends whatever the bucket holds (a debt stays as it is). */
+  drain(): void {
+    this.#refill();
+    this.#tokens = Math.min(0, this.#tokens);
+  }
+
   /** Brings the balance and the rate up to date; with `wake`, makes waiters look again. */
   refresh(wake: boolean): void {
     this.#refill();
@@ -573,12 +605,45 @@ class TokenBucket {
   }
 }
 
-/** How much steeper the climb is beyond the rate of the last cut than on the way back to it. */
-const PROBE_GAIN = 3;
+/** How many times a probe beyond the last cut's rate doubles it per period of the climb. */
+const PROBE_DOUBLINGS = 4;
+
+/** The rate a slow start begins at, in units per second (within the minimum and maximum). */
+const SLOW_START_RATE = 1;
+
+/** How long a slow start takes to double the rate, before the jitter. */
+const SLOW_START_DOUBLING_MS = 1000;
+
+/**
+ * A cut ignores further throttles for `cooldownMs`, or for the time this many requests take
+ * at the rate before the cut when that is shorter: the requests in flight at the cut are one
+ * signal, but a writer sending dozens of requests a second must not keep its rate for a whole
+ * second of throttles (the end of a table's burst, or a slow start that overshot).
+ */
+const REQUESTS_PER_WAVE = 8;
+
+/**
+ * A climb is as far along as its time, or as this many requests free of throttles would take
+ * it in one period, whichever is further: a writer sending dozens of requests a second learns
+ * as much in a few seconds as a writer sending one a second does in a period, and finds a
+ * table whose capacity rose as quickly.
+ */
+const REQUESTS_PER_PERIOD = 400;
+
+/**
+ * The fewest requests a climb back to the last cut's rate is spread over, up to
+ * {@linkcode MAX_CLIMB_STRETCH} times `recoveryMs`: a writer sending a request a second or
+ * less (a thousand writers sharing a table) climbs more slowly, so that the one throttle per
+ * climb that holds its place stays a small share of its requests.
+ */
+const REQUESTS_PER_CLIMB = 45;
+
+/** How far a climb is stretched for a writer that sends few requests, in `recoveryMs`. */
+const MAX_CLIMB_STRETCH = 2;
 
 /** How a {@linkcode CubicControl} moves its rate (see {@linkcode AdaptiveRateOptions}). */
 interface CubicSettings {
-  startFraction: number;
+  startFraction?: number;
   decreaseFactor: number;
   cooldownMs: number;
   quietMs: number;
@@ -588,63 +653,99 @@ interface CubicSettings {
 }
 
 /**
- * The rate of one kind: multiplicative decrease on throttles, and a cubic climb (CUBIC) that
- * regains the rate before the cut in about `recoveryMs`, then probes beyond it.
+ * The rate of one kind: a slow start that doubles the rate until the first throttle, then
+ * multiplicative decrease on throttles and a cubic climb (CUBIC) that regains the rate before
+ * the cut in about `recoveryMs`, then probes beyond it, doubling.
  */
 class CubicControl {
   #max: number;
   #min: number;
   #settings: CubicSettings;
+  /** Until the first throttle, the rate doubles every `#period` from `#floor`. */
+  #slowStart = true;
   /** The rate the last cut started from: the climb flattens out around it. */
   #peak: number;
   /** The rate right after the last cut (or at the start). */
   #floor: number;
   /** When the climb starts. */
   #since: number;
-  /** This climb's time to regain `#peak`, jittered. */
+  /** This climb's time to regain `#peak` (or to double, in the slow start), jittered. */
   #period: number;
   #lastCut = -Infinity;
+  /** How long after `#lastCut` throttles do not cut again. */
+  #cooldown = 0;
+  /** The mean units of a request (a moving average), to know how often requests go. */
+  #units = 0;
+  /** Requests since the last cut. */
+  #requests = 0;
 
   constructor(max: number, min: number, settings: CubicSettings, now: number) {
     this.#max = max;
     this.#min = min;
     this.#settings = settings;
-    this.#floor = Math.max(min, max * settings.startFraction);
-    // From the start, climb as if the table had throttled at twice the starting rate.
-    this.#peak = Math.min(max, this.#floor / settings.decreaseFactor);
+    const { startFraction } = settings;
+    const start = startFraction === undefined ? SLOW_START_RATE : max * startFraction;
+    this.#floor = Math.min(max, Math.max(min, start));
+    this.#peak = max;
     this.#since = now;
-    this.#period = this.#jittered(settings.recoveryMs);
+    this.#period = this.#jittered(SLOW_START_DOUBLING_MS);
   }
 
   rateAt(now: number): number {
     const elapsed = now - this.#since;
     if (elapsed <= 0) return this.#floor;
+    if (this.#slowStart) {
+      return Math.min(this.#max, this.#floor * 2 ** (elapsed / this.#period));
+    }
     // floor + (peak - floor) * (1 + (x - 1)^3): from floor at 0, flat at peak at x = 1.
-    const x = elapsed / this.#period - 1;
-    // Beyond the peak the probe climbs three times as steeply as the approach: a table whose
-    // capacity rose is found within a few periods, while the plateau (and the throttles that
-    // end it) stays as long as before.
-    const cube = x * x * x * (x > 0 ? PROBE_GAIN : 1);
-    const rate = this.#floor + (this.#peak - this.#floor) * (1 + cube);
+    const x = Math.max(elapsed / this.#period, this.#requests / REQUESTS_PER_PERIOD) - 1;
+    if (x > 0) {
+      // Free of throttles past the peak: probe, doubling PROBE_DOUBLINGS times per recoveryMs
+      // (however stretched the climb), so that a table whose capacity rose is found in
+      // seconds, not periods.
+      const doublings = (x * this.#period * PROBE_DOUBLINGS) / this.#settings.recoveryMs;
+      return Math.min(this.#max, this.#peak * 2 ** doublings);
+    }
+    const rate = this.#floor + (this.#peak - this.#floor) * (1 + x * x * x);
     return Math.min(this.#max, Math.max(this.#floor, rate));
   }
 
-  throttled(now: number, share: number): void {
-    const { cooldownMs, decreaseFactor, quietMs, recoveryMs } = this.#settings;
-    if (now - this.#lastCut < cooldownMs) return;
+  /** Notes a request of `units`, for the mean size of requests. */
+  spent(units: number): void {
+    this.#requests++;
+    this.#units = this.#units === 0 ? units : this.#units + (units - this.#units) / 16;
+  }
+
+  /** Cuts the rate unless a cut is cooling down; tells whether it cut. */
+  throttled(now: number, share: number): boolean {
+    const { decreaseFactor, quietMs, recoveryMs } = this.#settings;
+    if (now - this.#lastCut < this.#cooldown) return false;
     const current = this.rateAt(now);
     const strength = Math.min(1, 0.5 + (Number.isFinite(share) ? Math.max(0, share) : 1));
     const factor = 1 - (1 - decreaseFactor) * strength * this.#jittered(1);
-    // Fast convergence (CUBIC): a rate cut below the previous peak gives up a little more, so
-    // that a writer holding more than its share leaves room for the others.
-    this.#peak = current < this.#peak ? current * (1 + factor) / 2 : current;
+    if (this.#slowStart) {
+      // The first congestion: the climb flattens out at the rate the slow start reached.
+      this.#slowStart = false;
+      this.#peak = current;
+    } else {
+      // Fast convergence (CUBIC): a rate cut below the previous peak gives up a little more,
+      // so that a writer holding more than its share leaves room for the others.
+      this.#peak = current < this.#peak ? current * (1 + factor) / 2 : current;
+    }
     this.#floor = Math.max(this.#min, Math.min(this.#max, current * factor));
     // A climb always has somewhere to go, even from the minimum, where the cut changed nothing.
     const spread = Math.max(this.#peak - this.#floor, this.#floor * (1 - decreaseFactor));
     this.#peak = this.#floor + spread;
     this.#since = now + quietMs;
-    this.#period = this.#jittered(recoveryMs);
+    const interval = this.#units > 0 ? (1000 * this.#units) / this.#peak : 0;
+    const climb = Math.min(MAX_CLIMB_STRETCH * recoveryMs, REQUESTS_PER_CLIMB * interval);
+    this.#period = this.#jittered(Math.max(recoveryMs, climb));
+    // Before any request was seen, how often requests go is unknown: the whole cooldownMs.
+    const wave = this.#units > 0 ? (REQUESTS_PER_WAVE * 1000 * this.#units) / current : Infinity;
+    this.#cooldown = Math.min(this.#settings.cooldownMs, wave);
     this.#lastCut = now;
+    this.#requests = 0;
+    return true;
   }
 
   /** `value`, varied at random by up to the jitter either way. */

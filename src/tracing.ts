@@ -1,6 +1,8 @@
 /**
  * Spans for operations, on any tracer with OpenTelemetry's `startSpan` shape. A tracer that
- * throws never changes an operation's outcome.
+ * throws never changes an operation's outcome. Spans start and end at the client's clock
+ * (`startTime` and `end(endTime)` in milliseconds), so that on a virtual clock they follow
+ * simulated time, as metrics durations do.
  *
  * @module
  */
@@ -20,11 +22,15 @@ export function spanAttributes(metrics: OperationMetrics): Record<string, string
   return attributes;
 }
 
-/** Starts a span for an operation, or returns `undefined` (no tracer, or it threw). */
+/**
+ * Starts a span for an operation at `startTime` (the client's clock), or returns `undefined`
+ * (no tracer, or it threw).
+ */
 export function startSpan(
   tracer: TracerLike | undefined,
   operation: string,
   table: string,
+  startTime: number,
 ): SpanLike | undefined {
   if (!tracer) return undefined;
   try {
@@ -34,17 +40,19 @@ export function startSpan(
         "db.operation": operation,
         "aws.dynamodb.table_names": table,
       },
+      startTime,
     });
   } catch {
     return undefined;
   }
 }
 
-/** Ends a span with the operation's metrics and, if it failed, its error. */
+/** Ends a span at `endTime` (the client's clock) with the operation's metrics and its error. */
 export function endSpan(
   span: SpanLike | undefined,
   metrics: OperationMetrics,
   error: unknown,
+  endTime: number,
 ): void {
   if (!span) return;
   try {
@@ -58,20 +66,27 @@ export function endSpan(
         message: error instanceof Error ? error.message : String(error),
       });
     }
-    span.end();
+    span.end(endTime);
   } catch {
     // A tracer's failure is not the operation's.
   }
 }
 
-/** A span for an operation that already ended (a writer's flush spans many requests). */
-export function traceFinished(tracer: TracerLike | undefined, metrics: OperationMetrics): void {
+/**
+ * A span for an operation that ended at `endTime` on the client's clock (a writer's flush
+ * spans many requests): it starts `metrics.durationMs` earlier.
+ */
+export function traceFinished(
+  tracer: TracerLike | undefined,
+  metrics: OperationMetrics,
+  endTime: number,
+): void {
   if (!tracer) return;
   try {
     tracer.startSpan(`dynamodb.${metrics.operation}`, {
       attributes: spanAttributes(metrics),
-      startTime: Date.now() - metrics.durationMs,
-    }).end();
+      startTime: endTime - metrics.durationMs,
+    }).end(endTime);
   } catch {
     // A tracer's failure is not the operation's.
   }

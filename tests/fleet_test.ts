@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { runFleet } from "../bench/_fleet_sim.ts";
 import { MemoryBackend } from "../src/backends/memory.ts";
 import { DynamoDBClient } from "../src/client.ts";
-import { AdaptiveRate } from "../src/rate_limit.ts";
+import { AdaptiveRate, FixedRate } from "../src/rate_limit.ts";
 import { VirtualClock } from "../testing.ts";
 
 Deno.test("ten writers converge: utilisation >= 90%, throttles <= 5%, fairness >= 0.9", async () => {
@@ -17,7 +17,8 @@ Deno.test("ten writers converge: utilisation >= 90%, throttles <= 5%, fairness >
     writers: 10,
     limiter: "adaptive",
     wcu: 1000,
-    durationMs: 180_000,
+    // Three measured minutes: six climbs of 30 s each, enough for shares to even out.
+    durationMs: 240_000,
     warmupMs: 60_000,
     seed: 3,
   });
@@ -53,6 +54,79 @@ Deno.test("a fleet follows a capacity drop and a rise", async () => {
   assert.ok(up !== undefined && up <= 30, `followed the rise in ${up} s`);
 });
 
+Deno.test("one writer alone follows its table down and up to its maxWcu", async () => {
+  const result = await runFleet({
+    writers: 1,
+    limiter: "adaptive",
+    wcu: 1000,
+    durationMs: 180_000,
+    warmupMs: 30_000,
+    steadyEndMs: 60_000,
+    changes: [{ atMs: 60_000, wcu: 500 }, { atMs: 120_000, wcu: 2000 }],
+    adaptive: { maxWcu: 2000 },
+  });
+  const [down, up] = result.followSeconds;
+  assert.ok(down !== undefined && down <= 30, `followed the drop in ${down} s`);
+  assert.ok(up !== undefined && up <= 30, `followed the rise in ${up} s`);
+  assert.equal(result.failedWrites, 0);
+});
+
+Deno.test("1,000 writers starting together: a gentle start, no write lost, throttles fade within 15 s", async () => {
+  const result = await runFleet({
+    writers: 1000,
+    limiter: "adaptive",
+    wcu: 1000,
+    durationMs: 20_000,
+    warmupMs: 15_000,
+    adaptive: { maxWcu: 2000 },
+  });
+  const summary = JSON.stringify({ ...result, seconds: undefined });
+  assert.equal(result.failedWrites, 0, summary);
+  // Each starts at 1 WCU/s: the first second asks for about the table's capacity, not more.
+  assert.ok(result.seconds[0].requests <= 2000, `first second: ${result.seconds[0].requests}`);
+  assert.ok(result.throttledShareAll <= 0.25, summary);
+  assert.ok(result.throttledShare <= 0.05, summary);
+  assert.ok(result.utilisation >= 0.9, summary);
+});
+
+Deno.test("spans and metrics durations follow the client's clock", async () => {
+  const clock = new VirtualClock({ start: 1_000_000 });
+  const spans: { name: string; start?: number; end?: number }[] = [];
+  const tracer = {
+    startSpan(name: string, options?: { startTime?: number }) {
+      const span: { name: string; start?: number; end?: number } = {
+        name,
+        start: options?.startTime,
+      };
+      spans.push(span);
+      return {
+        setAttribute: () => {},
+        end: (endTime?: number) => span.end = endTime,
+      };
+    },
+  };
+  const client = new DynamoDBClient({
+    backend: new MemoryBackend({ clock }),
+    clock,
+    tracer,
+    rateLimit: new FixedRate({ wcu: 10, clock }),
+  });
+  await clock.run(async () => {
+    await client.createTable("spans", { partitionKey: "pk" });
+    await clock.sleep(5000);
+    await client.putItem("spans", { pk: "a" }); // 1 WCU from a full bucket: no wait
+    await client.batchWrite("spans", Array.from({ length: 30 }, (_, i) => ({ pk: `k${i}` })));
+  });
+  const put = spans.find((s) => s.name === "dynamodb.putItem")!;
+  assert.deepEqual([put.start, put.end], [1_005_000, 1_005_000]);
+  const write = spans.find((s) => s.name === "dynamodb.batchWrite")!;
+  assert.equal(write.start, 1_005_000);
+  assert.equal(write.end, clock.now());
+  // 31 WCU at 10 WCU/s from a bucket of 10: about two seconds of simulated time.
+  assert.equal(client.getLastMetrics()!.durationMs, write.end! - write.start!);
+  assert.ok(write.end! - write.start! >= 2000, `${write.end! - write.start!} ms`);
+});
+
 Deno.test("AdaptiveRate: never blocks for good, never exceeds the maximum, recovers", async () => {
   const clock = new VirtualClock();
   const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 2, clock, random: () => 0.5 });
@@ -64,9 +138,10 @@ Deno.test("AdaptiveRate: never blocks for good, never exceeds the maximum, recov
     }
     assert.equal(limiter.currentRate("write"), 2);
     const before = clock.now();
-    await limiter.acquire("write", 2);
+    await limiter.acquire("write", 2); // the last cut emptied the bucket: a second at 2 WCU/s
     await limiter.acquire("write", 500); // more than the bucket holds: borrows, still goes
-    assert.ok(clock.now() - before <= 2000, `waited ${clock.now() - before} ms`);
+    // Two bucket-fills, the second of a bucket that grows as the rate starts to climb.
+    assert.ok(clock.now() - before <= 2100, `waited ${clock.now() - before} ms`);
 
     // Unthrottled: back to the maximum within a minute, and spending never exceeds it.
     await clock.sleep(250_000); // repay the borrowed 500 units

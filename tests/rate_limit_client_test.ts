@@ -102,7 +102,8 @@ Deno.test("an adaptive limiter facing throttles lowers its rate, then recovers",
       return memory.execute(operation, input, options);
     },
   };
-  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 5, clock });
+  // Starting at half the maximum: the default slow start would begin at the minimum here.
+  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 5, startFraction: 0.5, clock });
   const client = new DynamoDBClient({
     backend,
     rateLimit: limiter,
@@ -119,7 +120,9 @@ Deno.test("an adaptive limiter facing throttles lowers its rate, then recovers",
   assert.ok(lowered >= 5);
 
   throttling = false;
-  clock.t += 60_000; // a quiet minute
+  // A quiet minute and a half: a writer that sent a request every few seconds climbs back to
+  // the rate of its last cut over up to 2 x recoveryMs (60 s), then probes up to the maximum.
+  clock.t += 90_000;
   for (let i = 1; i <= 10; i++) await clock.drive(client.batchWrite("adaptive", items(i * 25)));
   const recovered = limiter.currentRate("write");
   assert.ok(recovered > lowered, `rate recovered from ${lowered} to ${recovered}`);

@@ -395,11 +395,31 @@ Deno.test("systemClock: sleep is abortable", async () => {
 // ---------------------------------------------------------------------------------------------
 // AdaptiveRate
 
-Deno.test("AdaptiveRate: starts at half of the maximum and paces at that rate", async () => {
+Deno.test("AdaptiveRate: a slow start from 1 unit/s doubles the rate every second until the first throttle", async () => {
   const clock = new FakeClock();
-  const limiter = new AdaptiveRate({ maxWcu: 100, clock });
-  assert.equal(limiter.currentRate("write"), 50);
+  const limiter = new AdaptiveRate({ maxWcu: 100, jitter: 0, clock });
+  const rate = () => limiter.currentRate("write");
+  assert.equal(rate(), 1);
   assert.equal(limiter.currentRate("read"), Infinity);
+  await clock.advance(1000);
+  assert.equal(rate(), 2);
+  await clock.advance(2000);
+  assert.equal(rate(), 8);
+  await clock.advance(4000);
+  assert.equal(rate(), 100, "never above the maximum");
+  // The first throttle ends the slow start: half the rate, then a climb, no more doubling.
+  limiter.throttled("write");
+  assert.equal(rate(), 50);
+  await clock.advance(1000);
+  assert.ok(rate() > 50 && rate() < 100, `climbing: ${rate()}`);
+  // The minimum bounds the start from below.
+  assert.equal(new AdaptiveRate({ maxWcu: 100, minWcu: 5, clock }).currentRate("write"), 5);
+});
+
+Deno.test("AdaptiveRate: startFraction sets where the start begins, and it paces at that rate", async () => {
+  const clock = new FakeClock();
+  const limiter = new AdaptiveRate({ maxWcu: 100, startFraction: 0.5, clock });
+  assert.equal(limiter.currentRate("write"), 50);
   await limiter.acquire("write", 50); // a bucket of one second's worth
   const next = track(limiter.acquire("write", 50), clock);
   await clock.advance(999);
@@ -410,7 +430,13 @@ Deno.test("AdaptiveRate: starts at half of the maximum and paces at that rate", 
 
 Deno.test("AdaptiveRate: a throttle cuts the rate once per cooldown, never below the minimum", async () => {
   const clock = new FakeClock();
-  const limiter = new AdaptiveRate({ maxWcu: 100, minWcu: 10, jitter: 0, clock });
+  const limiter = new AdaptiveRate({
+    maxWcu: 100,
+    minWcu: 10,
+    startFraction: 0.5,
+    jitter: 0,
+    clock,
+  });
   const rate = () => limiter.currentRate("write");
 
   limiter.throttled("write");
@@ -436,13 +462,18 @@ Deno.test("AdaptiveRate: a throttle cuts the rate once per cooldown, never below
   limiter.throttled("read"); // no read limit: nothing to cut
   assert.equal(limiter.currentRate("read"), Infinity);
 
-  // Spending follows the cut rate: a bucket of 10, refilled at 10 WCU/s.
-  await limiter.acquire("write", 10);
-  const next = track(limiter.acquire("write", 5), clock);
-  await clock.advance(499);
-  assert.equal(next.done, false);
+  // A cut empties the bucket: nothing goes until the cut rate has refilled it.
+  const first = track(limiter.acquire("write", 10), clock);
+  await clock.advance(999);
+  assert.equal(first.done, false);
   await clock.advance(1);
-  assert.equal(next.at, clock.now());
+  assert.equal(first.done, true);
+  // Spending follows the cut rate: 10 WCU/s, a second into its climb (10.5 WCU/s).
+  const next = track(limiter.acquire("write", 5), clock);
+  await clock.advance(450);
+  assert.equal(next.done, false);
+  await clock.advance(50);
+  assert.equal(next.done, true);
 });
 
 Deno.test("AdaptiveRate: a partial batch cuts less than a rejected request", () => {
@@ -474,16 +505,37 @@ Deno.test("AdaptiveRate: climbs back on a cubic curve, beyond the old rate, neve
 
   // A table whose capacity rose is found again: beyond the rate where it throttled last.
   const wide = new AdaptiveRate({ maxWcu: 1000, ...options, startFraction: 0.1 });
-  wide.throttled("write"); // at 100, below the starting peak: gives up a little more (75)
   const at = async (ms: number) => {
     await clock.advance(ms);
     return wide.currentRate("write");
   };
-  assert.equal(await at(10_000), 75);
-  // Beyond it, three times as steep as the way back: 50 + 25 * (1 + 3 * x^3).
-  assert.equal(await at(10_000), 150);
-  assert.equal(await at(10_000), 675);
-  assert.equal(await at(10_000), 1000);
+  wide.throttled("write"); // the first throttle, at 100: down to 50, the climb flattens at 100
+  assert.equal(await at(10_000), 100);
+  // Beyond it, free of throttles, the probe doubles four times a climb period.
+  assert.equal(await at(2_500), 200);
+  assert.equal(await at(2_500), 400);
+  assert.equal(await at(5_000), 1000, "up to the maximum");
+  // A cut below the previous peak gives up a little more (fast convergence): the climb
+  // flattens below the rate of that cut.
+  wide.throttled("write"); // at 1000: to 500, flat at 1000
+  await clock.advance(5000);
+  const cutAt = wide.currentRate("write");
+  wide.throttled("write"); // below the peak of 1000: to cutAt / 2, flat at 3/4 of cutAt
+  assert.equal(await at(10_000), cutAt * 0.75);
+});
+
+Deno.test("AdaptiveRate: a busy writer's climb advances with its requests free of throttles", async () => {
+  const clock = new FakeClock();
+  const limiter = new AdaptiveRate({ maxWcu: 1000, startFraction: 0.1, jitter: 0, clock });
+  const rate = () => limiter.currentRate("write");
+  limiter.throttled("write"); // at 100: down to 50, flat at 100 after 30 s or 400 requests
+  await clock.advance(2000); // the emptied bucket refills
+  for (let i = 0; i < 400; i++) await limiter.acquire("write", 0.1);
+  assert.equal(rate(), 100, "back at the rate of the cut after 400 requests, 2 s in");
+  for (let i = 0; i < 100; i++) await limiter.acquire("write", 0.1);
+  assert.equal(rate(), 200, "then probing: doubling every 100 requests");
+  limiter.throttled("write"); // a cut starts the count again
+  assert.equal(rate(), 100);
 });
 
 Deno.test("AdaptiveRate: quietMs holds the cut rate before the climb; recoveryPerSecond still sets its speed", async () => {

@@ -301,7 +301,7 @@ export class Engine {
 
   /** Records an operation that spanned many requests (a writer's flush) and traces it. */
   recordFinished(metrics: OperationMetrics, sink?: (metrics: OperationMetrics) => void): void {
-    traceFinished(this.#tracer, metrics);
+    traceFinished(this.#tracer, metrics, this.clock.now());
     this.record(metrics, sink);
   }
 
@@ -332,7 +332,7 @@ export class Engine {
   ): Promise<T> {
     const metrics = newMetrics(operation, table);
     const start = this.clock.now();
-    const span = startSpan(this.#tracer, operation, table);
+    const span = startSpan(this.#tracer, operation, table, start);
     let error: unknown;
     try {
       return await body(metrics);
@@ -340,8 +340,9 @@ export class Engine {
       error = err;
       throw err;
     } finally {
-      metrics.durationMs = this.clock.now() - start;
-      endSpan(span, metrics, error);
+      const end = this.clock.now();
+      metrics.durationMs = end - start;
+      endSpan(span, metrics, error, end);
       this.record(metrics, sink);
     }
   }
