@@ -7,6 +7,7 @@
 
 import { unmarshall, type UnmarshallOptions } from "../wire/marshall.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
+import { KeyTable } from "./_key_table.ts";
 import type { Engine } from "./engine.ts";
 import { canonicalJson, extractKey, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
 import { type Scheduled, Scheduler, type SchedulerOptions } from "./scheduler.ts";
@@ -55,7 +56,7 @@ export function prepareKeys(
   schema: ResolvedKeySchema | undefined,
 ): GetOp[] {
   const ops: GetOp[] = [];
-  const seen = new Set<string>();
+  const seen = new KeyTable<true>(keys.length);
   for (let index = 0; index < keys.length; index++) {
     let wire = wires[index];
     let id: string;
@@ -64,7 +65,7 @@ export function prepareKeys(
       id = keyId(wire, schema);
     } else id = canonicalJson(wire);
     if (seen.has(id)) continue;
-    seen.add(id);
+    seen.set(id, true);
     ops.push({ original: keys[index], wire, id, index, seq: 0, attempts: 0, notBefore: 0 });
   }
   return ops;
