@@ -148,7 +148,7 @@ export class WriteScheduler extends Scheduler<WriteOp> {
       if (op.id === undefined && !this.#identify(op)) continue;
       const id = op.id!;
       const hash = op.hash ??= keyHash(id);
-      if (busy.size > 0 && busy.has(id, hash)) {
+      if (busy.size > 0 && busy.get(id, hash) !== undefined) {
         deferred.push(op);
         continue;
       }

@@ -80,15 +80,7 @@ export interface UnmarshallOptions {
  */
 export function marshall(item: Item, options?: MarshallOptions): AttributeMap {
   try {
-    if (!isPlainObject(item)) {
-      throw new Fault(
-        "item",
-        item instanceof Map
-          ? "must be a plain object, not a Map; convert it with Object.fromEntries(map)"
-          : "must be a plain object",
-        item,
-      );
-    }
+    checkItem(item);
     return marshallMap(item as Record<string, unknown>, 0);
   } catch (error) {
     if (error instanceof Fault) throw validationError(error, "", options?.index);
@@ -111,15 +103,7 @@ export interface SizeOut {
  */
 export function marshallSized(item: Item, index: number, out: SizeOut): AttributeMap {
   try {
-    if (!isPlainObject(item)) {
-      throw new Fault(
-        "item",
-        item instanceof Map
-          ? "must be a plain object, not a Map; convert it with Object.fromEntries(map)"
-          : "must be a plain object",
-        item,
-      );
-    }
+    checkItem(item);
     const map = item as Record<string, unknown>;
     const wire: AttributeMap = {};
     let size = 0;
@@ -128,22 +112,15 @@ export function marshallSized(item: Item, index: number, out: SizeOut): Attribut
       for (key in map) {
         const value = map[key];
         if (value === undefined) continue;
-        let av: AttributeValue;
-        if (typeof value === "string") {
-          av = { S: value };
-          size += utf8Length(value);
-        } else if (typeof value === "number") {
-          const text = numberText(value);
-          av = { N: text };
-          size += numberSize(text);
-        } else if (typeof value === "boolean") {
-          av = { BOOL: value };
-          size += 1;
-        } else {
-          av = toAttributeValue(value, 0);
-          size += valueSize(av);
-        }
-        size += utf8Length(key);
+        const av = toAttributeValue(value, 0);
+        size += utf8Length(key) +
+          (typeof value === "string"
+            ? utf8Length(value)
+            : typeof value === "number"
+            ? numberSize((av as { N: string }).N)
+            : typeof value === "boolean"
+            ? 1
+            : valueSize(av));
         if (key === "__proto__") define(wire, key, av);
         else wire[key] = av;
       }
@@ -273,6 +250,18 @@ function validationError(
 
 // ---------------------------------------------------------------------------------------------
 // Marshalling.
+
+function checkItem(item: unknown): void {
+  if (!isPlainObject(item)) {
+    throw new Fault(
+      "item",
+      item instanceof Map
+        ? "must be a plain object, not a Map; convert it with Object.fromEntries(map)"
+        : "must be a plain object",
+      item,
+    );
+  }
+}
 
 function isPlainObject(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
