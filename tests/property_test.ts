@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { marshall as sdkMarshall } from "@aws-sdk/util-dynamodb";
 import fc from "fast-check";
-import { resolveKeySchema } from "../src/batch/keys.ts";
+import { extractKey, itemKeyId, keyId, resolveKeySchema } from "../src/batch/keys.ts";
 import {
   chunkWrites,
   dedupeWrites,
@@ -16,7 +16,7 @@ import {
   preparePut,
   type WriteOp,
 } from "../src/batch/write.ts";
-import { marshall, unmarshall } from "../src/wire/marshall.ts";
+import { marshall, marshallSized, unmarshall } from "../src/wire/marshall.ts";
 import { encodeBase64 } from "../src/wire/base64.ts";
 import { NumberValue } from "../src/wire/number.ts";
 import { base64Length, itemSize, utf8Length } from "../src/wire/size.ts";
@@ -349,6 +349,48 @@ Deno.test("property: itemSize follows DynamoDB's rules", () => {
   );
 });
 
+Deno.test("property: marshallSized marshals as marshall does and sizes as itemSize does", () => {
+  fc.assert(
+    fc.property(item, fc.nat(), (it, index) => {
+      const out = { size: -1 };
+      const wire = marshallSized(it, index, out);
+      assert.deepEqual(wire, marshall(it));
+      assert.equal(out.size, itemSize(wire));
+    }),
+    RUNS,
+  );
+});
+
+Deno.test("property: marshallSized fails as marshall does, naming the index", () => {
+  const bad = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(new Set()),
+    fc.constant(new Date(0)),
+    fc.constant(Number.NaN),
+    fc.constant(new Map()),
+    fc.constant([1, undefined]),
+  );
+  fc.assert(
+    fc.property(item, attributeName, bad, fc.nat(), (it, name, value, index) => {
+      // Values the types reject on purpose: marshalling must reject them at run time too.
+      const broken = { ...it, [name]: { inner: [value] } } as unknown as Item;
+      const caught = (f: () => unknown) => {
+        try {
+          f();
+        } catch (err) {
+          return err;
+        }
+        assert.fail("expected an error");
+      };
+      assert.deepEqual(
+        caught(() => marshallSized(broken, index, { size: 0 })),
+        caught(() => marshall(broken, { index })),
+      );
+    }),
+    { numRuns: 200 },
+  );
+});
+
 Deno.test("property: utf8Length is the UTF-8 length of any UTF-16 text, lone surrogates too", () => {
   const units = fc.array(
     fc.oneof(
@@ -404,6 +446,32 @@ function toOps(
 /** Same key as DynamoDB sees it, computed from the caller's values (not from `op.id`). */
 const sameKey = (a: WriteOp, b: WriteOp) =>
   a.original.pk === b.original.pk && Number(a.original.sk) === Number(b.original.sk);
+
+Deno.test("property: itemKeyId is keyId of extractKey, with the same errors", () => {
+  const part = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(""),
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom<NativeValue>(1, 0, -2.5, new NumberValue("1.0"), new NumberValue("1E2"), true),
+  );
+  const outcome = (f: () => string) => {
+    try {
+      return { id: f() };
+    } catch (err) {
+      return { err };
+    }
+  };
+  fc.assert(
+    fc.property(part, part, fc.nat(), (pk, sk, index) => {
+      const wire = marshall({ pk, sk, other: "x" });
+      assert.deepEqual(
+        outcome(() => itemKeyId(wire, schema, "item", index)),
+        outcome(() => keyId(extractKey(wire, schema, { label: "item", index }, false), schema)),
+      );
+    }),
+    RUNS,
+  );
+});
 
 Deno.test("property: dedupeWrites keeps the last operation on each key, in order", () => {
   fc.assert(

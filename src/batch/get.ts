@@ -7,6 +7,7 @@
 
 import { unmarshall, type UnmarshallOptions } from "../wire/marshall.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
+import { keyHash, KeyTable } from "./_key_table.ts";
 import type { Engine } from "./engine.ts";
 import { canonicalJson, extractKey, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
 import { type Scheduled, Scheduler, type SchedulerOptions } from "./scheduler.ts";
@@ -55,7 +56,7 @@ export function prepareKeys(
   schema: ResolvedKeySchema | undefined,
 ): GetOp[] {
   const ops: GetOp[] = [];
-  const seen = new Set<string>();
+  const seen = new KeyTable<true>(keys.length);
   for (let index = 0; index < keys.length; index++) {
     let wire = wires[index];
     let id: string;
@@ -63,8 +64,9 @@ export function prepareKeys(
       wire = extractKey(wire, schema, { label: "key", index }, true);
       id = keyId(wire, schema);
     } else id = canonicalJson(wire);
-    if (seen.has(id)) continue;
-    seen.add(id);
+    const hash = keyHash(id);
+    if (seen.get(id, hash)) continue;
+    seen.set(id, true, hash);
     ops.push({ original: keys[index], wire, id, index, seq: 0, attempts: 0, notBefore: 0 });
   }
   return ops;

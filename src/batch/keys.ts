@@ -92,13 +92,14 @@ export interface KeyContext {
 function checkPart(
   map: AttributeMap,
   part: Required<KeyAttribute>,
-  where: KeyContext,
+  label: string,
+  index: number,
 ): AttributeValue {
   const value = map[part.name];
   if (value === undefined) {
     throw new ValidationError(
-      `${where.label} ${where.index}: key attribute '${part.name}' is missing`,
-      { index: where.index, path: part.name, rule: "key-missing" },
+      `${label} ${index}: key attribute '${part.name}' is missing`,
+      { index, path: part.name, rule: "key-missing" },
     );
   }
   // The type tag is the value's first own key; for-in finds it without allocating an array.
@@ -110,15 +111,15 @@ function checkPart(
   if (actual !== undefined && !Object.hasOwn(value, actual)) actual = Object.keys(value)[0];
   if (actual !== part.type) {
     throw new ValidationError(
-      `${where.label} ${where.index}: key attribute '${part.name}' must be of type ${part.type}: current value has type ${actual}`,
-      { index: where.index, path: part.name, rule: "key-type", value: Object.values(value)[0] },
+      `${label} ${index}: key attribute '${part.name}' must be of type ${part.type}: current value has type ${actual}`,
+      { index, path: part.name, rule: "key-type", value: Object.values(value)[0] },
     );
   }
   const raw = (value as Record<string, string>)[part.type];
   if (raw === "") {
     throw new ValidationError(
-      `${where.label} ${where.index}: key attribute '${part.name}' must not be empty`,
-      { index: where.index, path: part.name, rule: "key-empty", value: raw },
+      `${label} ${index}: key attribute '${part.name}' must not be empty`,
+      { index, path: part.name, rule: "key-empty", value: raw },
     );
   }
   return value;
@@ -137,8 +138,10 @@ export function extractKey(
   exact: boolean,
 ): AttributeMap {
   const key: AttributeMap = {};
-  key[schema.partitionKey.name] = checkPart(map, schema.partitionKey, where);
-  if (schema.sortKey) key[schema.sortKey.name] = checkPart(map, schema.sortKey, where);
+  key[schema.partitionKey.name] = checkPart(map, schema.partitionKey, where.label, where.index);
+  if (schema.sortKey) {
+    key[schema.sortKey.name] = checkPart(map, schema.sortKey, where.label, where.index);
+  }
   if (exact) {
     for (const name in map) {
       if (!(name in key)) {
@@ -154,6 +157,33 @@ export function extractKey(
     return map;
   }
   return key;
+}
+
+/**
+ * The key identity ({@linkcode keyId}) of a marshalled item, with its key attributes checked
+ * as {@linkcode extractKey} checks them (same errors, same order), without building the key.
+ *
+ * @param label `item` for puts, as in {@linkcode KeyContext}.
+ * @param index Position in the caller's list.
+ */
+export function itemKeyId(
+  map: AttributeMap,
+  schema: ResolvedKeySchema,
+  label: string,
+  index: number,
+): string {
+  const part = schema.partitionKey;
+  const hash = partText(checkPart(map, part, label, index), part.type);
+  const sort = schema.sortKey;
+  if (!sort) return hash;
+  const range = partText(checkPart(map, sort, label, index), sort.type);
+  return hash.length + ":" + hash + range;
+}
+
+/** A checked key part's identity: the type is the schema's, so no marker is needed. */
+function partText(value: AttributeValue, type: KeyType): string {
+  const raw = (value as Record<string, string>)[type];
+  return type === "N" ? canonicalNumber(raw) : raw;
 }
 
 function describeSchema(schema: ResolvedKeySchema): string {

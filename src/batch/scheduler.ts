@@ -123,7 +123,9 @@ export abstract class Scheduler<Op extends Scheduled> {
     op.attempts = 0;
     op.notBefore = 0;
     this.fresh.push(op);
-    this.pump();
+    // With every lane busy and nothing to abort, a pump could only tell the owner.
+    if (this.inFlight >= this.lanes() && !this.signal?.aborted) this.#onChange?.();
+    else this.pump();
   }
 
   /** Sends everything now, partial requests included, and resolves once all has settled. */

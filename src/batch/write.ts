@@ -7,10 +7,18 @@
  */
 
 import { type UnprocessedWrites, ValidationError } from "../errors.ts";
-import { marshall, unmarshall } from "../wire/marshall.ts";
+import { marshallSized, type SizeOut, unmarshall } from "../wire/marshall.ts";
 import { itemSize, MAX_ITEM_BYTES } from "../wire/size.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
-import { canonicalJson, extractKey, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
+import { KeyTable } from "./_key_table.ts";
+import {
+  canonicalJson,
+  extractKey,
+  itemKeyId,
+  keyId,
+  marshallKey,
+  type ResolvedKeySchema,
+} from "./keys.ts";
 import type { Scheduled } from "./scheduler.ts";
 
 /** DynamoDB's limit of writes in one BatchWriteItem request. */
@@ -34,6 +42,37 @@ export interface WriteOp extends Scheduled {
   index: number;
   /** At most this many entries may share its request (set after a request was refused for duplicate keys). */
   limit?: number;
+  /** The {@linkcode keyHash} of `id`, once computed. */
+  hash?: number;
+}
+
+/**
+ * A put or delete as {@linkcode preparePut} and {@linkcode prepareDelete} make it: one shape
+ * for every operation, and the request entry built when a request is, so that only the
+ * marshalled item stays in memory while the operation waits.
+ */
+class PreparedWrite implements WriteOp {
+  seq = 0;
+  attempts = 0;
+  notBefore = 0;
+  error: unknown = undefined;
+  id: string | undefined = undefined;
+  hash: number | undefined = undefined;
+  limit: number | undefined = undefined;
+  constructor(
+    readonly original: Item | Key,
+    readonly isDelete: boolean,
+    /** The item (puts) or key (deletes) in DynamoDB JSON. */
+    readonly wire: AttributeMap,
+    readonly size: number,
+    readonly index: number,
+  ) {}
+
+  get request(): WriteOp["request"] {
+    return this.isDelete
+      ? { DeleteRequest: { Key: this.wire } }
+      : { PutRequest: { Item: this.wire } };
+  }
 }
 
 /** Marshals and checks one put. Throws {@linkcode ValidationError} naming the item. */
@@ -48,41 +87,26 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
       },
     );
   }
-  const wire = marshall(item, { index });
-  const size = itemSize(wire);
+  const wire = marshallSized(item, index, sized);
+  const size = sized.size;
   if (size > MAX_ITEM_BYTES) {
     throw new ValidationError(
       `item ${index}: item size ${size} bytes exceeds DynamoDB's limit of ${MAX_ITEM_BYTES} bytes (400 KB)`,
       { index, rule: "item-size", value: size },
     );
   }
-  const op: WriteOp = {
-    original: item,
-    isDelete: false,
-    request: { PutRequest: { Item: wire } },
-    size,
-    index,
-    seq: 0,
-    attempts: 0,
-    notBefore: 0,
-  };
-  if (schema) op.id = keyId(extractKey(wire, schema, { label: "item", index }, false), schema);
+  const op = new PreparedWrite(item, false, wire, size, index);
+  if (schema) op.id = itemKeyId(wire, schema, "item", index);
   return op;
 }
+
+/** Receives the size of each item {@linkcode preparePut} marshals (one at a time). */
+const sized: SizeOut = { size: 0 };
 
 /** Marshals and checks one delete. Throws {@linkcode ValidationError} naming the key. */
 export function prepareDelete(key: Key, index: number, schema?: ResolvedKeySchema): WriteOp {
   const wire = marshallKey(key, index, schema);
-  const op: WriteOp = {
-    original: key,
-    isDelete: true,
-    request: { DeleteRequest: { Key: wire } },
-    size: itemSize(wire),
-    index,
-    seq: 0,
-    attempts: 0,
-    notBefore: 0,
-  };
+  const op = new PreparedWrite(key, true, wire, itemSize(wire), index);
   if (schema) op.id = keyId(wire, schema);
   return op;
 }
@@ -90,7 +114,7 @@ export function prepareDelete(key: Key, index: number, schema?: ResolvedKeySchem
 /** Keeps only the last operation on each key (when keys are known), in order. */
 export function dedupeWrites(ops: WriteOp[]): WriteOp[] {
   if (ops.length < 2 || ops[0].id === undefined) return ops;
-  const last = new Map<string, number>();
+  const last = new KeyTable<number>(ops.length);
   for (let i = 0; i < ops.length; i++) last.set(ops[i].id!, i);
   if (last.size === ops.length) return ops;
   return ops.filter((op, i) => last.get(op.id!) === i);
@@ -123,11 +147,17 @@ export function chunkWrites(ops: WriteOp[]): WriteOp[][] {
  * @throws {ValidationError} Naming the operation, when its key does not fit the schema.
  */
 export function identify(op: WriteOp, schema: ResolvedKeySchema): void {
-  const wire = "PutRequest" in op.request
-    ? op.request.PutRequest.Item
-    : op.request.DeleteRequest.Key;
-  const where = { label: op.isDelete ? "key" : "item", index: op.index };
-  op.id = keyId(extractKey(wire, schema, where, op.isDelete), schema);
+  const wire = wireOf(op);
+  op.id = op.isDelete
+    ? keyId(extractKey(wire, schema, { label: "key", index: op.index }, true), schema)
+    : itemKeyId(wire, schema, "item", op.index);
+}
+
+/** The operation's item or key in DynamoDB JSON. */
+function wireOf(op: WriteOp): AttributeMap {
+  if (op instanceof PreparedWrite) return op.wire;
+  const request = op.request;
+  return "PutRequest" in request ? request.PutRequest.Item : request.DeleteRequest.Key;
 }
 
 function requestIdOf(entry: WriteOp["request"], schema?: ResolvedKeySchema): string {

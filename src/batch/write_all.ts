@@ -58,6 +58,8 @@ export async function writeAll(
         ...liveCounters(metrics),
       }),
   });
+  // Deduped: no two operations share a key.
+  scheduler.uniqueKeys = schema !== undefined;
   scheduler.setSchema(schema);
   for (const op of unique) scheduler.add(op);
   await scheduler.drain();

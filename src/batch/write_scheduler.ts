@@ -13,6 +13,7 @@
 import { DynamoDBError } from "../errors.ts";
 import type { OperationMetrics } from "../metrics.ts";
 import { writeUnits } from "../wire/size.ts";
+import { keyHash, KeyTable } from "./_key_table.ts";
 import type { Engine } from "./engine.ts";
 import type { ResolvedKeySchema } from "./keys.ts";
 import { type ConfirmOptions, Scheduler } from "./scheduler.ts";
@@ -37,9 +38,16 @@ export class WriteScheduler extends Scheduler<WriteOp> {
   /** The key schema, when known. */
   schema: ResolvedKeySchema | undefined;
   /** Operations in flight or waiting to be re-sent, by key identity. */
-  #busy = new Map<string, number>();
+  #busy = new KeyTable<number>(4 * MAX_WRITES_PER_REQUEST);
+  /** Positions in the request being built, by key identity (reused for every request). */
+  #positions = new KeyTable<number>(MAX_WRITES_PER_REQUEST);
   /** Operations replaced by a later one on the same key before they were sent. */
   superseded = 0;
+  /**
+   * Set when no two operations added share a key (a deduped `batchWrite`): then keys need no
+   * tracking, as an operation is never in flight twice.
+   */
+  uniqueKeys = false;
   protected readonly requestSize = MAX_WRITES_PER_REQUEST;
 
   /** Creates a scheduler for `table`. */
@@ -118,19 +126,33 @@ export class WriteScheduler extends Scheduler<WriteOp> {
       }
       this.retries = waiting;
     }
-    const positions = new Map<string, number>();
-    const deferred: WriteOp[] = [];
     const queue = this.fresh;
+    if (this.uniqueKeys) {
+      while (this.head < queue.length && chunk.length < MAX_WRITES_PER_REQUEST) {
+        const op = queue[this.head];
+        if (chunk.length > 0 && bytes + op.size > MAX_REQUEST_BYTES) break;
+        chunk.push(op);
+        bytes += op.size;
+        this.head++;
+      }
+      this.#compact();
+      return chunk;
+    }
+    const positions = this.#positions;
+    positions.clear();
+    const busy = this.#busy;
+    const deferred: WriteOp[] = [];
     let i = this.head;
     for (; i < queue.length && chunk.length < MAX_WRITES_PER_REQUEST; i++) {
       const op = queue[i];
       if (op.id === undefined && !this.#identify(op)) continue;
       const id = op.id!;
-      if (this.#busy.has(id)) {
+      const hash = op.hash ??= keyHash(id);
+      if (busy.size > 0 && busy.get(id, hash) !== undefined) {
         deferred.push(op);
         continue;
       }
-      const at = positions.get(id);
+      const at = positions.get(id, hash);
       if (at !== undefined) {
         // The later operation on the same key wins; the earlier one is never sent.
         const replaced = chunk[at];
@@ -141,7 +163,7 @@ export class WriteScheduler extends Scheduler<WriteOp> {
         continue;
       }
       if (chunk.length > 0 && bytes + op.size > MAX_REQUEST_BYTES) break;
-      positions.set(id, chunk.length);
+      positions.set(id, chunk.length, hash);
       chunk.push(op);
       bytes += op.size;
     }
@@ -151,7 +173,7 @@ export class WriteScheduler extends Scheduler<WriteOp> {
     this.head = i - deferred.length;
     this.#compact();
     for (const op of chunk) {
-      if (op.attempts === 0) this.#busy.set(op.id!, (this.#busy.get(op.id!) ?? 0) + 1);
+      if (op.attempts === 0) busy.set(op.id!, (busy.get(op.id!, op.hash) ?? 0) + 1, op.hash);
     }
     return chunk;
   }
@@ -175,10 +197,12 @@ export class WriteScheduler extends Scheduler<WriteOp> {
   }
 
   protected released(op: WriteOp): void {
-    if (op.id === undefined || op.attempts === 0) return;
-    const left = (this.#busy.get(op.id) ?? 1) - 1;
-    if (left <= 0) this.#busy.delete(op.id);
-    else this.#busy.set(op.id, left);
+    if (op.id === undefined || op.attempts === 0 || this.uniqueKeys) return;
+    const busy = this.#busy;
+    const hash = op.hash ??= keyHash(op.id);
+    const left = (busy.get(op.id, hash) ?? 1) - 1;
+    if (left <= 0) busy.delete(op.id, hash);
+    else busy.set(op.id, left, hash);
   }
 
   protected async request(chunk: WriteOp[]): Promise<WriteOp[]> {

@@ -16,6 +16,7 @@ import {
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { NumberValue } from "./number.ts";
 import { show } from "./_show.ts";
+import { numberSize, utf8Length, valueSize } from "./size.ts";
 import type { AttributeMap, AttributeValue, Item, NativeValue, SetMember } from "./types.ts";
 
 /** The deepest nesting of maps and lists DynamoDB stores in one attribute. */
@@ -79,18 +80,58 @@ export interface UnmarshallOptions {
  */
 export function marshall(item: Item, options?: MarshallOptions): AttributeMap {
   try {
-    if (!isPlainObject(item)) {
-      throw new Fault(
-        "item",
-        item instanceof Map
-          ? "must be a plain object, not a Map; convert it with Object.fromEntries(map)"
-          : "must be a plain object",
-        item,
-      );
-    }
+    checkItem(item);
     return marshallMap(item as Record<string, unknown>, 0);
   } catch (error) {
     if (error instanceof Fault) throw validationError(error, "", options?.index);
+    throw error;
+  }
+}
+
+/** Where {@linkcode marshallSized} puts the size of the item it marshalled. */
+export interface SizeOut {
+  /** The item's size by DynamoDB's rules, as `itemSize` computes it. */
+  size: number;
+}
+
+/**
+ * Marshals an item like {@linkcode marshall} with `{ index }`, and computes its size by
+ * DynamoDB's rules on the way (as `itemSize` of the result would), into `out.size`: the
+ * top-level strings, numbers and booleans of a write are sized without walking them again.
+ *
+ * @throws {ValidationError} As {@linkcode marshall} does.
+ */
+export function marshallSized(item: Item, index: number, out: SizeOut): AttributeMap {
+  try {
+    checkItem(item);
+    const map = item as Record<string, unknown>;
+    const wire: AttributeMap = {};
+    let size = 0;
+    let key = "";
+    try {
+      for (key in map) {
+        const value = map[key];
+        if (value === undefined) continue;
+        const av = toAttributeValue(value, 0);
+        size += utf8Length(key) +
+          (typeof value === "string"
+            ? utf8Length(value)
+            : typeof value === "number"
+            ? numberSize((av as { N: string }).N)
+            : typeof value === "boolean"
+            ? 1
+            : valueSize(av));
+        if (key === "__proto__") define(wire, key, av);
+        else wire[key] = av;
+      }
+    } catch (error) {
+      if (error instanceof Fault) error.keys.push(key);
+      throw error;
+    }
+    out.size = size;
+    return wire;
+  } catch (error) {
+    if (error instanceof Fault) throw validationError(error, "", index);
     throw error;
   }
 }
@@ -209,6 +250,18 @@ function validationError(
 
 // ---------------------------------------------------------------------------------------------
 // Marshalling.
+
+function checkItem(item: unknown): void {
+  if (!isPlainObject(item)) {
+    throw new Fault(
+      "item",
+      item instanceof Map
+        ? "must be a plain object, not a Map; convert it with Object.fromEntries(map)"
+        : "must be a plain object",
+      item,
+    );
+  }
+}
 
 function isPlainObject(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
