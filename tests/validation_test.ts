@@ -86,6 +86,9 @@ Deno.test("batchGet rejects bad keys with their index before any request", async
     const [keys, index, rule] of [
       [[good(1), { pk: "P" }], 1, "key-missing"],
       [[good(1), good(2), { ...good(3), extra: 1 }], 2, "key-extra"],
+      [[good(1), { ...good(2), toString: "x" }], 1, "key-extra"],
+      [[{ ...good(1), constructor: 1 }], 0, "key-extra"],
+      [[good(1), JSON.parse('{"pk":"P","sk":1,"__proto__":"x"}')], 1, "key-extra"],
       [[{ pk: "P", sk: NaN }], 0, undefined],
     ] as const
   ) {

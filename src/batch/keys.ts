@@ -143,8 +143,10 @@ export function extractKey(
     key[schema.sortKey.name] = checkPart(map, schema.sortKey, where.label, where.index);
   }
   if (exact) {
+    const sortName = schema.sortKey?.name;
     for (const name in map) {
-      if (!(name in key)) {
+      // Compared by name: `in` would see Object.prototype's names (toString, __proto__, ...).
+      if (name !== schema.partitionKey.name && name !== sortName) {
         throw new ValidationError(
           `${where.label} ${where.index}: '${name}' is not a key attribute of the table (keys: ${
             describeSchema(schema)
