@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Backend } from "../backends/backend.ts";
+import type { Backend, PreparedRequest } from "../backends/backend.ts";
 import { REQUEST_ID } from "../backends/backend.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { DynamoDBError } from "../errors.ts";
@@ -42,6 +42,11 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** The capacity it is expected to consume (rate limiting and consumed-capacity metrics). */
   capacity?: CapacityEstimate;
+  /**
+   * The same request, built ahead by {@linkcode Engine.prepare}: sent instead of building it
+   * again (once; retries build their own).
+   */
+  prepared?: PreparedRequest;
 }
 
 /** Everything an {@linkcode Engine} is made from (resolved by the client). */
@@ -165,6 +170,19 @@ export class Engine {
     return backoffDelay(retries, this.retry, this.random);
   }
 
+  /** Whether {@linkcode Engine.prepare} can build requests ahead (the backend supports it). */
+  get prepares(): boolean {
+    return typeof this.backend.prepare === "function";
+  }
+
+  /**
+   * Builds a request ahead of its turn (over HTTP: writes and signs it), to hand to
+   * {@linkcode Engine.attempt} as `prepared`; `undefined` when the backend cannot.
+   */
+  prepare(operation: string, input: Record<string, unknown>): PreparedRequest | undefined {
+    return this.backend.prepare?.(operation, input);
+  }
+
   /**
    * Sends one request: checks the signal, waits for the rate limiter, applies the timeout and
    * counts the request, its consumed capacity, throttles and request id in `metrics`.
@@ -176,7 +194,7 @@ export class Engine {
     metrics: OperationMetrics,
     options: SendOptions = {},
   ): Promise<Output> {
-    const { signal, capacity } = options;
+    const { signal, capacity, prepared } = options;
     signal?.throwIfAborted();
     if (capacity && this.rateLimit) {
       await this.rateLimit.acquire(capacity.kind, capacity.units, signal);
@@ -209,7 +227,9 @@ export class Engine {
       requestSignal = c.signal;
     }
     try {
-      const output = await this.backend.execute(operation, input, { signal: requestSignal });
+      const output = prepared
+        ? await prepared.send({ signal: requestSignal })
+        : await this.backend.execute(operation, input, { signal: requestSignal });
       const requestId = (output as { [REQUEST_ID]?: string })[REQUEST_ID];
       if (requestId) keepRequestId(metrics, requestId);
       if (capacity) {
