@@ -91,9 +91,11 @@ export abstract class Scheduler<Op extends Scheduled> {
   #idle: (() => void)[] = [];
   #wake: { at: number; controller: AbortController } | undefined;
   #pumping = false;
-  #ahead: Ahead<Op> | undefined;
-  /** A request taken ahead was let go and has not reached the backend yet. */
-  #handing = false;
+  /** Requests taken ahead, oldest first; at most one per lane. */
+  #ahead: Ahead<Op>[] = [];
+  #aheadEntries = 0;
+  /** Requests taken ahead that were let go and have not reached the backend yet. */
+  #handing = 0;
   #turns = new Map<Op[], Promise<boolean>>();
   #onChange?: () => void;
   #onProgress?: (done: number, failed: number) => void;
@@ -156,7 +158,7 @@ export abstract class Scheduler<Op extends Scheduled> {
     });
     if (turn) {
       // It is on its way: build the next one while it is in flight.
-      this.#handing = false;
+      this.#handing--;
       this.pump();
     }
     return await output;
@@ -170,13 +172,12 @@ export abstract class Scheduler<Op extends Scheduled> {
   /** Whether nothing is buffered, waiting or in flight. */
   get settled(): boolean {
     return this.buffered === 0 && this.retries.length === 0 && this.inFlight === 0 &&
-      this.#ahead === undefined;
+      this.#ahead.length === 0;
   }
 
   /** Entries handed over and not settled. */
   get pending(): number {
-    return this.buffered + this.retries.length + this.inFlightEntries +
-      (this.#ahead?.chunk.length ?? 0);
+    return this.buffered + this.retries.length + this.inFlightEntries + this.#aheadEntries;
   }
 
   /** Entries in requests now in flight. */
@@ -265,16 +266,12 @@ export abstract class Scheduler<Op extends Scheduled> {
   /** Fails every entry not in flight with the signal's reason. */
   #abortWaiting(): void {
     const reason = this.signal!.reason;
-    const ahead = this.#ahead;
-    this.#ahead = undefined;
-    const waiting = this.retries.concat(ahead?.chunk ?? [], this.fresh.slice(this.head));
+    const ahead = this.#dropAhead();
+    const waiting = this.retries.concat(...ahead.map((a) => a.chunk), this.fresh.slice(this.head));
     this.retries = [];
     this.fresh = [];
     this.head = 0;
-    if (ahead) {
-      ahead.state = "dropped";
-      ahead.go(false);
-    }
+    for (const a of ahead) a.go(false);
     this.fail(waiting, reason);
   }
 
@@ -300,7 +297,7 @@ export abstract class Scheduler<Op extends Scheduled> {
       else if (this.ready) {
         const now = this.engine.now();
         while (this.inFlight < this.lanes()) {
-          if (this.#ahead) {
+          if (this.#ahead.length) {
             this.#sendAhead();
             continue;
           }
@@ -355,40 +352,57 @@ export abstract class Scheduler<Op extends Scheduled> {
   }
 
   /**
-   * With every lane busy, takes the next request and starts building it. Not while re-sends
-   * wait: they may have to go first once a lane frees.
+   * With every lane busy, takes the next requests (one per lane) and starts building them. Not
+   * while re-sends wait: they may have to go first once a lane frees.
    */
   #takeAhead(now: number): void {
-    // Not before the request just let go is sent: building this one would delay it.
-    if (this.#ahead || this.#handing || this.retries.length || this.inFlight < this.lanes()) {
-      return;
+    if (!this.engine.prepares) return;
+    // Not before the requests just let go are sent: building these would delay them.
+    while (
+      this.#handing === 0 && this.retries.length === 0 && this.inFlight >= this.lanes() &&
+      this.#ahead.length < this.lanes() && this.#shouldSend(now)
+    ) {
+      const chunk = this.take(now);
+      if (chunk.length === 0) return;
+      let go!: (send: boolean) => void;
+      this.#turns.set(chunk, new Promise<boolean>((resolve) => go = resolve));
+      const ahead: Ahead<Op> = { chunk, go, state: "waiting" };
+      this.#ahead.push(ahead);
+      this.#aheadEntries += chunk.length;
+      this.#run(chunk, ahead);
     }
-    if (!this.engine.prepares || !this.#shouldSend(now)) return;
-    const chunk = this.take(now);
-    if (chunk.length === 0) return;
-    let go!: (send: boolean) => void;
-    this.#turns.set(chunk, new Promise<boolean>((resolve) => go = resolve));
-    this.#run(chunk, this.#ahead = { chunk, go, state: "waiting" });
   }
 
   /**
-   * A lane is free: sends the request taken ahead, or, when re-sends came back meanwhile, puts
-   * its entries back in front of the queue so the next request is built as if never taken.
+   * A lane is free: sends the oldest request taken ahead, or, when re-sends came back
+   * meanwhile, puts the entries of every request taken ahead back in front of the queue, so the
+   * next requests are built as if they were never taken.
    */
   #sendAhead(): void {
-    const ahead = this.#ahead!;
-    this.#ahead = undefined;
     if (this.retries.length) {
-      ahead.state = "dropped";
-      this.untaken(ahead.chunk);
-      this.#unshift(ahead.chunk);
-      ahead.go(false);
+      const dropped = this.#dropAhead();
+      for (let i = dropped.length - 1; i >= 0; i--) {
+        this.untaken(dropped[i].chunk);
+        this.#unshift(dropped[i].chunk);
+      }
+      for (const ahead of dropped) ahead.go(false);
       return;
     }
+    const ahead = this.#ahead.shift()!;
+    this.#aheadEntries -= ahead.chunk.length;
     this.#count(ahead.chunk);
     ahead.state = "sent";
-    this.#handing = true;
+    this.#handing++;
     ahead.go(true);
+  }
+
+  /** Takes every request taken ahead out, marked dropped (the caller settles their entries). */
+  #dropAhead(): Ahead<Op>[] {
+    const dropped = this.#ahead;
+    this.#ahead = [];
+    this.#aheadEntries = 0;
+    for (const ahead of dropped) ahead.state = "dropped";
+    return dropped;
   }
 
   /**
@@ -411,7 +425,8 @@ export abstract class Scheduler<Op extends Scheduled> {
     // sent, so that every count stays balanced.
     const started = () => {
       if (ahead?.state !== "waiting") return;
-      this.#ahead = undefined;
+      this.#ahead.splice(this.#ahead.indexOf(ahead), 1);
+      this.#aheadEntries -= chunk.length;
       this.#turns.delete(chunk);
       this.#count(chunk);
       ahead.state = "sent";
