@@ -28,6 +28,74 @@ import { SchemaCache } from "./schema_cache.ts";
 /** The reason a finished request's timeout sleep is ended with (never seen by callers). */
 const REQUEST_DONE = /* @__PURE__ */ new Error("request finished");
 
+/** One request's timeout: `expire` is called at `at` unless it finished before. */
+interface Deadline {
+  at: number;
+  expire: () => void;
+  done: boolean;
+}
+
+/**
+ * The timeouts of one engine's requests on the real clock, under one timer. Every request gets
+ * the same time, so deadlines come in the order they were set: the timer waits for the oldest
+ * unfinished one only, and is set again when it fires (or cleared once nothing is in flight),
+ * instead of a timer set and cleared for every request.
+ */
+class Deadlines {
+  #queue: Deadline[] = [];
+  #head = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Calls `expire` in `ms` milliseconds, unless `finish` is called first. */
+  add(ms: number, expire: () => void): Deadline {
+    const deadline = { at: performance.now() + ms, expire, done: false };
+    this.#queue.push(deadline);
+    if (this.#timer === undefined) this.#arm(ms);
+    return deadline;
+  }
+
+  /** The request finished: its timeout never fires. */
+  finish(deadline: Deadline): void {
+    deadline.done = true;
+    const queue = this.#queue;
+    while (this.#head < queue.length && queue[this.#head].done) this.#head++;
+    if (this.#head === queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#timer = undefined;
+    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, ms));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    const queue = this.#queue;
+    const expired: Deadline[] = [];
+    while (this.#head < queue.length) {
+      const deadline = queue[this.#head];
+      if (!deadline.done && deadline.at > now) break;
+      this.#head++;
+      if (deadline.done) continue;
+      deadline.done = true;
+      expired.push(deadline);
+    }
+    if (this.#head < queue.length) this.#arm(queue[this.#head].at - now);
+    else {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    for (const deadline of expired) deadline.expire();
+  }
+}
+
 /** The capacity a request is expected to consume, for the rate limiter. */
 export interface CapacityEstimate {
   /** Read or write. */
@@ -136,6 +204,7 @@ export class Engine {
   #recorder = new MetricsRecorder();
   #onMetrics?: (metrics: OperationMetrics) => void;
   #tracer?: TracerLike;
+  #deadlines = new Deadlines();
 
   /** Creates an engine from resolved settings. */
   constructor(settings: EngineSettings) {
@@ -204,7 +273,7 @@ export class Engine {
     const timeoutMs = this.requestTimeoutMs;
     let requestSignal = signal;
     let controller: AbortController | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let deadline: Deadline | undefined;
     let forward: (() => void) | undefined;
     let timedOut = false;
     if (timeoutMs > 0) {
@@ -216,7 +285,7 @@ export class Engine {
         c.abort();
       };
       if (this.clock === systemClock) {
-        timer = setTimeout(expire, timeoutMs);
+        deadline = this.#deadlines.add(timeoutMs, expire);
       } else {
         this.clock.sleep(timeoutMs, c.signal).then(expire, () => {});
       }
@@ -259,7 +328,7 @@ export class Engine {
       }
       throw err;
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      if (deadline) this.#deadlines.finish(deadline);
       // Ends the timeout's sleep on a virtual clock; a constant reason skips building a
       // DOMException (and its stack) for every request.
       else controller?.abort(REQUEST_DONE);

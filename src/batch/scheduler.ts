@@ -185,11 +185,21 @@ export abstract class Scheduler<Op extends Scheduled> {
 
   /** Queues an entry. */
   add(op: Op): void {
+    this.#queue(op);
+    this.pump();
+  }
+
+  /** Queues entries, in order, and starts sending once (not after each). */
+  addAll(ops: readonly Op[]): void {
+    for (const op of ops) this.#queue(op);
+    this.pump();
+  }
+
+  #queue(op: Op): void {
     op.seq = this.#seq++;
     op.attempts = 0;
     op.notBefore = 0;
     this.fresh.push(op);
-    this.pump();
   }
 
   /** Sends everything now, partial requests included, and resolves once all has settled. */

@@ -59,7 +59,7 @@ export async function writeAll(
       }),
   });
   scheduler.setSchema(schema);
-  for (const op of unique) scheduler.add(op);
+  scheduler.addAll(unique);
   await scheduler.drain();
   const { failed, cause } = scheduler.takeFailed();
   if (failed.length) {
