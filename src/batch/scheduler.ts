@@ -96,6 +96,7 @@ export abstract class Scheduler<Op extends Scheduled> {
   #aheadEntries = 0;
   /** Requests taken ahead that were let go and have not reached the backend yet. */
   #handing = 0;
+  #refill: ReturnType<typeof setTimeout> | undefined;
   #turns = new Map<Op[], Promise<boolean>>();
   #onChange?: () => void;
   #onProgress?: (done: number, failed: number) => void;
@@ -157,9 +158,13 @@ export abstract class Scheduler<Op extends Scheduled> {
       prepared,
     });
     if (turn) {
-      // It is on its way: build the next one while it is in flight.
+      // Build the next ones while it is in flight, once the event loop has written it out (fetch
+      // only does so when the thread is free).
       this.#handing--;
-      this.pump();
+      this.#refill ??= setTimeout(() => {
+        this.#refill = undefined;
+        this.pump();
+      }, 0);
     }
     return await output;
   }
@@ -324,6 +329,10 @@ export abstract class Scheduler<Op extends Scheduled> {
       this.#pumping = false;
     }
     this.#onChange?.();
+    if (this.settled && this.#refill !== undefined) {
+      clearTimeout(this.#refill);
+      this.#refill = undefined;
+    }
     if (this.settled && this.#idle.length) {
       const idle = this.#idle;
       this.#idle = [];
