@@ -4,7 +4,7 @@
 // time goes between one response and the next request.
 //
 //   deno run -A bench/latency.ts [--rounds 5] [--requests 80] [--latency-ms 20] [--trace]
-//     [--concurrency 1,4,16]
+//     [--concurrency 1,4,16] [--same-body]
 
 import { DynamoDBClient } from "../mod.ts";
 
@@ -18,6 +18,7 @@ const REQUESTS = Number(arg("--requests", "80"));
 const LATENCY_MS = Number(arg("--latency-ms", "20"));
 const LEVELS = arg("--concurrency", "1,4,16").split(",").map(Number);
 const TRACE = Deno.args.includes("--trace");
+const SAME_BODY = Deno.args.includes("--same-body");
 
 const child = new Deno.Command("node", {
   args: [new URL("./stub_server.mjs", import.meta.url).pathname, "--latency-ms", `${LATENCY_MS}`],
@@ -88,13 +89,35 @@ async function dynobatch(concurrency: number, requests: number) {
   return { wall, startup, cpu: cpuMs() - cpu0, items: items.length };
 }
 
-const body = JSON.stringify({
-  RequestItems: {
-    bench: Array.from({ length: 25 }, (_, i) => ({
-      PutRequest: { Item: { pk: { S: `U${i}` }, sk: { S: "P" }, n: { N: String(i) } } },
-    })),
-  },
-});
+// bench/run.ts's bare body (25 small items); with --same-body, the body dynobatch sends for 25
+// of the items written here, so that both put as many bytes on the wire.
+const body = JSON.stringify(
+  SAME_BODY
+    ? {
+      RequestItems: {
+        bench: makeItems(25).map((item) => ({
+          PutRequest: {
+            Item: {
+              pk: { S: item.pk },
+              sk: { S: item.sk },
+              name: { S: item.name },
+              email: { S: item.email },
+              age: { N: String(item.age) },
+              active: { BOOL: item.active },
+            },
+          },
+        })),
+      },
+      ReturnConsumedCapacity: "TOTAL",
+    }
+    : {
+      RequestItems: {
+        bench: Array.from({ length: 25 }, (_, i) => ({
+          PutRequest: { Item: { pk: { S: `U${i}` }, sk: { S: "P" }, n: { N: String(i) } } },
+        })),
+      },
+    },
+);
 const headers = {
   "content-type": "application/x-amz-json-1.0",
   "x-amz-target": "DynamoDB_20120810.BatchWriteItem",
