@@ -55,7 +55,7 @@ export type {
   SendOptions,
 } from "./src/batch/engine.ts";
 export type { ResolvedKeySchema } from "./src/batch/keys.ts";
-export type { Backend, ExecuteOptions } from "./src/backends/backend.ts";
+export type { Backend, ExecuteOptions, PreparedRequest } from "./src/backends/backend.ts";
 export { HttpBackend } from "./src/backends/http.ts";
 export type { HttpBackendOptions } from "./src/backends/http.ts";
 export type {

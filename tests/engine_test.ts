@@ -297,3 +297,42 @@ Deno.test("memory: createTable ifNotExists and named errors", async () => {
   assert.ok(err instanceof DynamoDBError);
   assert.ok(err.message.includes("users"), err.message);
 });
+
+Deno.test("each request times out at its own deadline, whatever finished before it", async () => {
+  let calls = 0;
+  const hang = (signal: AbortSignal) =>
+    new Promise<Response>((_, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+  const client = new DynamoDBClient({
+    region: "us-east-1",
+    endpoint: "http://127.0.0.1:1",
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+    requestTimeoutMs: 60,
+    retry: { maxAttempts: 1 },
+    fetch: (_url, init) => {
+      calls++;
+      // The first request answers at once; the two after it never answer.
+      if (calls === 1) return Promise.resolve(new Response("{}"));
+      return hang(init!.signal!);
+    },
+  });
+  await client.putItem("things", { pk: "a" });
+  await new Promise((r) => setTimeout(r, 20));
+  const timedOut = (pk: string) => {
+    const start = performance.now();
+    return client.putItem("things", { pk }).then(
+      () => assert.fail("answered"),
+      (e) => ({ e, after: performance.now() - start }),
+    );
+  };
+  const second = timedOut("b");
+  await new Promise((r) => setTimeout(r, 20));
+  const third = timedOut("c");
+  for (const { e, after } of await Promise.all([second, third])) {
+    assert.ok(e instanceof DynamoDBError && e.code === "TimeoutError", String(e));
+    assert.match(e.message, /timed out after 60 ms/);
+    // Not sooner than its own 60 ms (the clock may round down by a millisecond), nor much later.
+    assert.ok(after >= 59 && after < 1_000, `timed out after ${after} ms`);
+  }
+});

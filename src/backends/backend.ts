@@ -11,6 +11,15 @@ export interface ExecuteOptions {
 }
 
 /**
+ * A request built ahead of its turn (over HTTP: its body written and signed), sent later with
+ * {@linkcode PreparedRequest.send}; see {@linkcode Backend.prepare}.
+ */
+export interface PreparedRequest {
+  /** Sends the request and returns its JSON output, as {@linkcode Backend.execute} does. */
+  send(options?: ExecuteOptions): Promise<Record<string, unknown>>;
+}
+
+/**
  * Executes DynamoDB JSON-protocol operations.
  *
  * `operation` is the action name (`"PutItem"`, `"BatchWriteItem"`, ...), `input` its JSON
@@ -27,6 +36,13 @@ export interface Backend {
     input: Record<string, unknown>,
     options?: ExecuteOptions,
   ): Promise<Record<string, unknown>>;
+  /**
+   * Builds a request to send later, so that the work before sending (writing the body,
+   * signing) overlaps requests in flight; `execute(operation, input, options)` and
+   * `prepare(operation, input).send(options)` behave the same. Optional: backends without it
+   * are only called through `execute`.
+   */
+  prepare?(operation: string, input: Record<string, unknown>): PreparedRequest;
   /** Whether this backend keeps data inside the process (no real endpoint). */
   readonly embedded?: boolean;
 }

@@ -7,7 +7,7 @@
 import { AwsV4Signer } from "aws4fetch";
 import { DynamoDBError } from "../errors.ts";
 import { ValidationError } from "../errors.ts";
-import type { Backend, ExecuteOptions } from "./backend.ts";
+import type { Backend, ExecuteOptions, PreparedRequest } from "./backend.ts";
 import { REQUEST_ID } from "./backend.ts";
 import type { Transport, TransportResponse } from "./transport.ts";
 
@@ -109,6 +109,12 @@ export function decodeError(
     retryable: throttle || status >= 500 || RETRYABLE_CODES.has(code),
   });
 }
+
+/** The headers of a signed request: plain for a transport, aws4fetch's `Headers` for fetch. */
+type SignedHeaders = Record<string, string> | Headers;
+
+/** How long a prepared request's signature is used before it is signed again. */
+const RESIGN_AFTER_MS = 60_000;
 
 const encoder = new TextEncoder();
 const HMAC = { name: "HMAC", hash: "SHA-256" };
@@ -223,15 +229,58 @@ export class HttpBackend implements Backend {
     input: Record<string, unknown>,
     options: ExecuteOptions = {},
   ): Promise<Record<string, unknown>> {
+    return await this.prepare(operation, input).send(options);
+  }
+
+  /**
+   * Writes and signs one operation's request now, to send later; see
+   * {@linkcode Backend.prepare}. A request still unsent a minute after it was signed is signed
+   * again when sent.
+   */
+  prepare(operation: string, input: Record<string, unknown>): PreparedRequest {
     const credentials = this.#credentials;
-    if (!credentials) {
-      throw new ValidationError(
-        "Cannot send a request without AWS credentials: pass 'credentials' or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-        { rule: "credentials" },
-      );
+    let body: string;
+    let signing: Promise<SignedHeaders>;
+    let signedAt: number;
+    // Once signed, sending calls fetch at once, not a turn of the event loop later.
+    let signed: SignedHeaders | undefined;
+    try {
+      if (!credentials) {
+        throw new ValidationError(
+          "Cannot send a request without AWS credentials: pass 'credentials' or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+          { rule: "credentials" },
+        );
+      }
+      body = JSON.stringify(input);
+      signedAt = Date.now();
+      signing = this.#sign(operation, body, credentials);
+      // Seen when sent; a request never sent must not report an unhandled rejection.
+      signing.then((headers) => signed = headers, () => {});
+    } catch (err) {
+      return { send: () => Promise.reject(err) };
     }
-    const body = JSON.stringify(input);
-    const headers = await this.#sign(operation, body, credentials);
+    return {
+      send: (options = {}) => {
+        if (Date.now() - signedAt > RESIGN_AFTER_MS) {
+          signedAt = Date.now();
+          signed = undefined;
+          signing = this.#sign(operation, body, credentials!);
+        }
+        return signed
+          ? this.#send(input, body, signed, credentials!, options)
+          : signing.then((headers) => this.#send(input, body, headers, credentials!, options));
+      },
+    };
+  }
+
+  /** Sends a signed request and reads its answer. */
+  async #send(
+    input: Record<string, unknown>,
+    body: string,
+    headers: SignedHeaders,
+    credentials: Credentials,
+    options: ExecuteOptions,
+  ): Promise<Record<string, unknown>> {
     const signal = options.signal;
     let response: TransportResponse;
     try {
@@ -293,7 +342,7 @@ export class HttpBackend implements Backend {
     operation: string,
     body: string,
     credentials: Credentials,
-  ): Promise<Record<string, string> | Headers> {
+  ): Promise<SignedHeaders> {
     const headers = {
       "content-type": "application/x-amz-json-1.0",
       "x-amz-target": `DynamoDB_20120810.${operation}`,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Backend } from "../backends/backend.ts";
+import type { Backend, PreparedRequest } from "../backends/backend.ts";
 import { REQUEST_ID } from "../backends/backend.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { DynamoDBError } from "../errors.ts";
@@ -28,6 +28,74 @@ import { SchemaCache } from "./schema_cache.ts";
 /** The reason a finished request's timeout sleep is ended with (never seen by callers). */
 const REQUEST_DONE = /* @__PURE__ */ new Error("request finished");
 
+/** One request's timeout: `expire` is called at `at` unless it finished before. */
+interface Deadline {
+  at: number;
+  expire: () => void;
+  done: boolean;
+}
+
+/**
+ * The timeouts of one engine's requests on the real clock, under one timer. Every request gets
+ * the same time, so deadlines come in the order they were set: the timer waits for the oldest
+ * unfinished one only, and is set again when it fires (or cleared once nothing is in flight),
+ * instead of a timer set and cleared for every request.
+ */
+class Deadlines {
+  #queue: Deadline[] = [];
+  #head = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Calls `expire` in `ms` milliseconds, unless `finish` is called first. */
+  add(ms: number, expire: () => void): Deadline {
+    const deadline = { at: performance.now() + ms, expire, done: false };
+    this.#queue.push(deadline);
+    if (this.#timer === undefined) this.#arm(ms);
+    return deadline;
+  }
+
+  /** The request finished: its timeout never fires. */
+  finish(deadline: Deadline): void {
+    deadline.done = true;
+    const queue = this.#queue;
+    while (this.#head < queue.length && queue[this.#head].done) this.#head++;
+    if (this.#head === queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#timer = undefined;
+    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, ms));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    const queue = this.#queue;
+    const expired: Deadline[] = [];
+    while (this.#head < queue.length) {
+      const deadline = queue[this.#head];
+      if (!deadline.done && deadline.at > now) break;
+      this.#head++;
+      if (deadline.done) continue;
+      deadline.done = true;
+      expired.push(deadline);
+    }
+    if (this.#head < queue.length) this.#arm(queue[this.#head].at - now);
+    else {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    for (const deadline of expired) deadline.expire();
+  }
+}
+
 /** The capacity a request is expected to consume, for the rate limiter. */
 export interface CapacityEstimate {
   /** Read or write. */
@@ -42,6 +110,11 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** The capacity it is expected to consume (rate limiting and consumed-capacity metrics). */
   capacity?: CapacityEstimate;
+  /**
+   * The same request, built ahead by {@linkcode Engine.prepare}: sent instead of building it
+   * again (once; retries build their own).
+   */
+  prepared?: PreparedRequest;
 }
 
 /** Everything an {@linkcode Engine} is made from (resolved by the client). */
@@ -131,6 +204,7 @@ export class Engine {
   #recorder = new MetricsRecorder();
   #onMetrics?: (metrics: OperationMetrics) => void;
   #tracer?: TracerLike;
+  #deadlines = new Deadlines();
 
   /** Creates an engine from resolved settings. */
   constructor(settings: EngineSettings) {
@@ -165,6 +239,19 @@ export class Engine {
     return backoffDelay(retries, this.retry, this.random);
   }
 
+  /** Whether {@linkcode Engine.prepare} can build requests ahead (the backend supports it). */
+  get prepares(): boolean {
+    return typeof this.backend.prepare === "function";
+  }
+
+  /**
+   * Builds a request ahead of its turn (over HTTP: writes and signs it), to hand to
+   * {@linkcode Engine.attempt} as `prepared`; `undefined` when the backend cannot.
+   */
+  prepare(operation: string, input: Record<string, unknown>): PreparedRequest | undefined {
+    return this.backend.prepare?.(operation, input);
+  }
+
   /**
    * Sends one request: checks the signal, waits for the rate limiter, applies the timeout and
    * counts the request, its consumed capacity, throttles and request id in `metrics`.
@@ -176,7 +263,7 @@ export class Engine {
     metrics: OperationMetrics,
     options: SendOptions = {},
   ): Promise<Output> {
-    const { signal, capacity } = options;
+    const { signal, capacity, prepared } = options;
     signal?.throwIfAborted();
     if (capacity && this.rateLimit) {
       await this.rateLimit.acquire(capacity.kind, capacity.units, signal);
@@ -186,7 +273,7 @@ export class Engine {
     const timeoutMs = this.requestTimeoutMs;
     let requestSignal = signal;
     let controller: AbortController | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let deadline: Deadline | undefined;
     let forward: (() => void) | undefined;
     let timedOut = false;
     if (timeoutMs > 0) {
@@ -198,7 +285,7 @@ export class Engine {
         c.abort();
       };
       if (this.clock === systemClock) {
-        timer = setTimeout(expire, timeoutMs);
+        deadline = this.#deadlines.add(timeoutMs, expire);
       } else {
         this.clock.sleep(timeoutMs, c.signal).then(expire, () => {});
       }
@@ -209,7 +296,9 @@ export class Engine {
       requestSignal = c.signal;
     }
     try {
-      const output = await this.backend.execute(operation, input, { signal: requestSignal });
+      const output = prepared
+        ? await prepared.send({ signal: requestSignal })
+        : await this.backend.execute(operation, input, { signal: requestSignal });
       const requestId = (output as { [REQUEST_ID]?: string })[REQUEST_ID];
       if (requestId) keepRequestId(metrics, requestId);
       if (capacity) {
@@ -239,7 +328,7 @@ export class Engine {
       }
       throw err;
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      if (deadline) this.#deadlines.finish(deadline);
       // Ends the timeout's sleep on a virtual clock; a constant reason skips building a
       // DOMException (and its stack) for every request.
       else controller?.abort(REQUEST_DONE);

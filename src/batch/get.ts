@@ -153,15 +153,10 @@ export class GetScheduler extends Scheduler<GetOp> {
 
   protected async request(chunk: GetOp[]): Promise<GetOp[]> {
     const table = this.#table;
-    const output = await this.engine.attempt(
-      "BatchGetItem",
-      {
-        RequestItems: { [table]: { Keys: chunk.map((op) => op.wire), ...this.#shared } },
-        ReturnConsumedCapacity: "TOTAL",
-      },
-      this.metrics,
-      { signal: this.signal, capacity: { kind: "read", units: chunk.length * this.#perKey } },
-    );
+    const output = await this.send(chunk, "BatchGetItem", {
+      RequestItems: { [table]: { Keys: chunk.map((op) => op.wire), ...this.#shared } },
+      ReturnConsumedCapacity: "TOTAL",
+    }, { kind: "read", units: chunk.length * this.#perKey });
     const got = (output.Responses as Record<string, AttributeMap[]> | undefined)?.[table] ?? [];
     for (const wire of got) this.items.push(unmarshall(wire, this.#unmarshall));
     this.metrics.items += got.length;

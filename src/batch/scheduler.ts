@@ -7,8 +7,24 @@
  * @module
  */
 
+import type { PreparedRequest } from "../backends/backend.ts";
 import type { OperationMetrics } from "../metrics.ts";
-import type { Engine } from "./engine.ts";
+import type { CapacityEstimate, Engine, Output } from "./engine.ts";
+
+/** Why a request taken ahead was not sent: the scheduler took its entries back. */
+const NOT_SENT = /* @__PURE__ */ new Error("request not sent");
+
+/**
+ * A request taken from the queue while every lane is busy, so that it is built (and signed)
+ * during the wait and sent as soon as a lane frees. `go(true)` sends it; `go(false)` drops it,
+ * its entries already back in the queue (or failed).
+ */
+interface Ahead<Op> {
+  chunk: Op[];
+  go: (send: boolean) => void;
+  /** Sent: it holds a lane (counted in flight); dropped: its entries went back or failed. */
+  state: "waiting" | "sent" | "dropped";
+}
 
 /** What the scheduler tracks of each entry. */
 export interface Scheduled {
@@ -40,7 +56,10 @@ export interface ConfirmOptions<Op> extends SchedulerOptions {
 
 /**
  * Sends queued entries in requests: subclasses build a request from the queue (`take`) and
- * send it (`request`); the scheduler owns attempts, backoff, abort and settling.
+ * send it (`request`, through `send`); the scheduler owns attempts, backoff, abort and
+ * settling. While every lane is busy, the next request is taken and built ahead, and sent the
+ * moment a lane frees, unless re-sends are waiting by then: its entries then go back to the
+ * queue, so re-sends still go first.
  */
 export abstract class Scheduler<Op extends Scheduled> {
   /** The engine requests go through. */
@@ -72,6 +91,13 @@ export abstract class Scheduler<Op extends Scheduled> {
   #idle: (() => void)[] = [];
   #wake: { at: number; controller: AbortController } | undefined;
   #pumping = false;
+  /** Requests taken ahead, oldest first; at most one per lane. */
+  #ahead: Ahead<Op>[] = [];
+  #aheadEntries = 0;
+  /** Requests taken ahead that were let go and have not reached the backend yet. */
+  #handing = 0;
+  #refill: ReturnType<typeof setTimeout> | undefined;
+  #turns = new Map<Op[], Promise<boolean>>();
   #onChange?: () => void;
   #onProgress?: (done: number, failed: number) => void;
   #onConfirmed?: (ops: Op[]) => void;
@@ -94,10 +120,54 @@ export abstract class Scheduler<Op extends Scheduled> {
   protected abstract lanes(): number;
   /** Builds the next request from eligible retries and the queue; may return none. */
   protected abstract take(now: number): Op[];
-  /** Sends one request and resolves to the entries it left unprocessed. */
+  /**
+   * Sends one request of `chunk` through {@linkcode Scheduler.send} and resolves to the
+   * entries it left unprocessed.
+   */
   protected abstract request(chunk: Op[]): Promise<Op[]>;
   /** Called once for each entry that settles (confirmed or failed for good). */
   protected abstract released(op: Op): void;
+  /** Called with the entries of a request taken ahead and put back unsent (undoes `take`). */
+  protected untaken(_ops: Op[]): void {}
+
+  /**
+   * Sends the request of `chunk` through the engine, counted in the current metrics. A request
+   * taken ahead is built now and sent when its lane frees (or rejects, unsent, with an error
+   * the scheduler ignores, once its entries went back to the queue).
+   */
+  protected async send(
+    chunk: Op[],
+    operation: string,
+    input: Record<string, unknown>,
+    capacity: CapacityEstimate,
+  ): Promise<Output> {
+    const turn = this.#turns.get(chunk);
+    let prepared: PreparedRequest | undefined;
+    if (turn) {
+      this.#turns.delete(chunk);
+      try {
+        prepared = this.engine.prepare(operation, input);
+      } catch {
+        // Built again, and its error seen, when sent.
+      }
+      if (!(await turn)) throw NOT_SENT;
+    }
+    const output = this.engine.attempt(operation, input, this.metrics, {
+      signal: this.signal,
+      capacity,
+      prepared,
+    });
+    if (turn) {
+      // Build the next ones while it is in flight, once the event loop has written it out (fetch
+      // only does so when the thread is free).
+      this.#handing--;
+      this.#refill ??= setTimeout(() => {
+        this.#refill = undefined;
+        this.pump();
+      }, 0);
+    }
+    return await output;
+  }
 
   /** Entries buffered and not yet sent. */
   get buffered(): number {
@@ -106,12 +176,13 @@ export abstract class Scheduler<Op extends Scheduled> {
 
   /** Whether nothing is buffered, waiting or in flight. */
   get settled(): boolean {
-    return this.buffered === 0 && this.retries.length === 0 && this.inFlight === 0;
+    return this.buffered === 0 && this.retries.length === 0 && this.inFlight === 0 &&
+      this.#ahead.length === 0;
   }
 
   /** Entries handed over and not settled. */
   get pending(): number {
-    return this.buffered + this.retries.length + this.inFlightEntries;
+    return this.buffered + this.retries.length + this.inFlightEntries + this.#aheadEntries;
   }
 
   /** Entries in requests now in flight. */
@@ -119,13 +190,25 @@ export abstract class Scheduler<Op extends Scheduled> {
 
   /** Queues an entry. */
   add(op: Op): void {
+    this.#queue(op);
+    // With every lane busy and every request ahead built, a pump could only tell the owner.
+    const busy = this.inFlight >= this.lanes() &&
+      (!this.engine.prepares || this.#ahead.length >= this.lanes());
+    if (busy && !this.signal?.aborted) this.#onChange?.();
+    else this.pump();
+  }
+
+  /** Queues entries, in order, and starts sending once (not after each). */
+  addAll(ops: readonly Op[]): void {
+    for (const op of ops) this.#queue(op);
+    this.pump();
+  }
+
+  #queue(op: Op): void {
     op.seq = this.#seq++;
     op.attempts = 0;
     op.notBefore = 0;
     this.fresh.push(op);
-    // With every lane busy and nothing to abort, a pump could only tell the owner.
-    if (this.inFlight >= this.lanes() && !this.signal?.aborted) this.#onChange?.();
-    else this.pump();
   }
 
   /** Sends everything now, partial requests included, and resolves once all has settled. */
@@ -202,10 +285,12 @@ export abstract class Scheduler<Op extends Scheduled> {
   /** Fails every entry not in flight with the signal's reason. */
   #abortWaiting(): void {
     const reason = this.signal!.reason;
-    const waiting = this.retries.concat(this.fresh.slice(this.head));
+    const ahead = this.#dropAhead();
+    const waiting = this.retries.concat(...ahead.map((a) => a.chunk), this.fresh.slice(this.head));
     this.retries = [];
     this.fresh = [];
     this.head = 0;
+    for (const a of ahead) a.go(false);
     this.fail(waiting, reason);
   }
 
@@ -230,17 +315,28 @@ export abstract class Scheduler<Op extends Scheduled> {
       if (this.signal?.aborted) this.#abortWaiting();
       else if (this.ready) {
         const now = this.engine.now();
-        while (this.inFlight < this.lanes() && this.#shouldSend(now)) {
+        while (this.inFlight < this.lanes()) {
+          if (this.#ahead.length) {
+            this.#sendAhead();
+            continue;
+          }
+          if (!this.#shouldSend(now)) break;
           const chunk = this.take(now);
           if (chunk.length === 0) break;
-          this.#dispatch(chunk);
+          this.#count(chunk);
+          this.#run(chunk, undefined);
         }
+        this.#takeAhead(now);
         this.#armWake(now);
       }
     } finally {
       this.#pumping = false;
     }
     this.#onChange?.();
+    if (this.settled && this.#refill !== undefined) {
+      clearTimeout(this.#refill);
+      this.#refill = undefined;
+    }
     if (this.settled && this.#idle.length) {
       const idle = this.#idle;
       this.#idle = [];
@@ -266,7 +362,8 @@ export abstract class Scheduler<Op extends Scheduled> {
     }, () => {});
   }
 
-  #dispatch(chunk: Op[]): void {
+  /** Counts a request as in flight, and its entries' attempts. */
+  #count(chunk: Op[]): void {
     this.inFlight++;
     this.inFlightEntries += chunk.length;
     let retried = false;
@@ -275,17 +372,106 @@ export abstract class Scheduler<Op extends Scheduled> {
       op.attempts++;
     }
     if (retried) this.metrics.retries++;
+  }
+
+  /**
+   * With every lane busy, takes the next requests (one per lane) and starts building them. Not
+   * while re-sends wait: they may have to go first once a lane frees.
+   */
+  #takeAhead(now: number): void {
+    if (!this.engine.prepares) return;
+    // Not before the requests just let go are sent: building these would delay them.
+    while (
+      this.#handing === 0 && this.retries.length === 0 && this.inFlight >= this.lanes() &&
+      this.#ahead.length < this.lanes() && this.#shouldSend(now)
+    ) {
+      const chunk = this.take(now);
+      if (chunk.length === 0) return;
+      let go!: (send: boolean) => void;
+      this.#turns.set(chunk, new Promise<boolean>((resolve) => go = resolve));
+      const ahead: Ahead<Op> = { chunk, go, state: "waiting" };
+      this.#ahead.push(ahead);
+      this.#aheadEntries += chunk.length;
+      this.#run(chunk, ahead);
+    }
+  }
+
+  /**
+   * A lane is free: sends the oldest request taken ahead, or, when re-sends came back
+   * meanwhile, puts the entries of every request taken ahead back in front of the queue, so the
+   * next requests are built as if they were never taken.
+   */
+  #sendAhead(): void {
+    if (this.retries.length) {
+      const dropped = this.#dropAhead();
+      for (let i = dropped.length - 1; i >= 0; i--) {
+        this.untaken(dropped[i].chunk);
+        this.#unshift(dropped[i].chunk);
+      }
+      for (const ahead of dropped) ahead.go(false);
+      return;
+    }
+    const ahead = this.#ahead.shift()!;
+    this.#aheadEntries -= ahead.chunk.length;
+    this.#count(ahead.chunk);
+    ahead.state = "sent";
+    this.#handing++;
+    ahead.go(true);
+  }
+
+  /** Takes every request taken ahead out, marked dropped (the caller settles their entries). */
+  #dropAhead(): Ahead<Op>[] {
+    const dropped = this.#ahead;
+    this.#ahead = [];
+    this.#aheadEntries = 0;
+    for (const ahead of dropped) ahead.state = "dropped";
+    return dropped;
+  }
+
+  /**
+   * Puts entries back in front of the queue. They were taken from its front, so each stays
+   * ahead of every later entry on its key (and, without a key schema, of every later entry).
+   */
+  #unshift(ops: Op[]): void {
+    if (this.head >= ops.length) {
+      this.head -= ops.length;
+      for (let i = 0; i < ops.length; i++) this.fresh[this.head + i] = ops[i];
+    } else {
+      this.fresh = ops.concat(this.fresh.slice(this.head));
+      this.head = 0;
+    }
+  }
+
+  /** Sends a request and settles its entries; `ahead` when it waits for a lane first. */
+  #run(chunk: Op[], ahead: Ahead<Op> | undefined): void {
+    // A request that ended without waiting for its turn (it failed before) still counts as
+    // sent, so that every count stays balanced.
+    const started = () => {
+      if (ahead?.state !== "waiting") return;
+      this.#ahead.splice(this.#ahead.indexOf(ahead), 1);
+      this.#aheadEntries -= chunk.length;
+      this.#turns.delete(chunk);
+      this.#count(chunk);
+      ahead.state = "sent";
+    };
     this.request(chunk).then(
       (left) => {
+        started();
         if (left.length === 0) return this.confirm(chunk);
         const unprocessed = new Set(left);
         this.confirm(chunk.filter((op) => !unprocessed.has(op)));
         this.requeue(left, undefined);
       },
-      (err) => this.failedRequest(chunk, err),
+      (err) => {
+        if (err === NOT_SENT || ahead?.state === "dropped") return;
+        started();
+        this.failedRequest(chunk, err);
+      },
     ).catch((err) => this.fail(chunk, err)).finally(() => {
-      this.inFlight--;
-      this.inFlightEntries -= chunk.length;
+      if (!ahead || ahead.state === "sent") {
+        this.inFlight--;
+        this.inFlightEntries -= chunk.length;
+      }
       this.pump();
     });
   }

@@ -61,7 +61,7 @@ export async function writeAll(
   // Deduped: no two operations share a key.
   scheduler.uniqueKeys = schema !== undefined;
   scheduler.setSchema(schema);
-  for (const op of unique) scheduler.add(op);
+  scheduler.addAll(unique);
   await scheduler.drain();
   const { failed, cause } = scheduler.takeFailed();
   if (failed.length) {

@@ -196,6 +196,16 @@ export class WriteScheduler extends Scheduler<WriteOp> {
     }
   }
 
+  protected override untaken(ops: WriteOp[]): void {
+    // Fresh operations were marked busy when taken (see #takeByKey).
+    for (const op of ops) {
+      if (op.id === undefined || op.attempts > 0) continue;
+      const left = (this.#busy.get(op.id) ?? 1) - 1;
+      if (left <= 0) this.#busy.delete(op.id);
+      else this.#busy.set(op.id, left);
+    }
+  }
+
   protected released(op: WriteOp): void {
     if (op.id === undefined || op.attempts === 0 || this.uniqueKeys) return;
     const busy = this.#busy;
@@ -208,15 +218,10 @@ export class WriteScheduler extends Scheduler<WriteOp> {
   protected async request(chunk: WriteOp[]): Promise<WriteOp[]> {
     let units = 0;
     for (const op of chunk) units += op.isDelete ? 1 : writeUnits(op.size);
-    const output = await this.engine.attempt(
-      "BatchWriteItem",
-      {
-        RequestItems: { [this.table]: chunk.map((op) => op.request) },
-        ReturnConsumedCapacity: "TOTAL",
-      },
-      this.metrics,
-      { signal: this.signal, capacity: { kind: "write", units } },
-    );
+    const output = await this.send(chunk, "BatchWriteItem", {
+      RequestItems: { [this.table]: chunk.map((op) => op.request) },
+      ReturnConsumedCapacity: "TOTAL",
+    }, { kind: "write", units });
     const left = (output.UnprocessedItems as Record<string, WriteOp["request"][]> | undefined)
       ?.[this.table];
     this.metrics.items += chunk.length - (left?.length ?? 0);
