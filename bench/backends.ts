@@ -66,6 +66,7 @@ try {
   console.log(
     `${ITEMS} items x ${ROUNDS} rounds (median), concurrency 4, ${navigator.hardwareConcurrency} cores`,
   );
+  console.log("");
   console.log("| backend | batch write items/s | batch get items/s |");
   console.log("| --- | ---: | ---: |");
   for (const r of [memory, server]) {
