@@ -58,7 +58,6 @@ const THROTTLE_CODES = new Set([
 
 const RETRYABLE_CODES = new Set([
   ...THROTTLE_CODES,
-  "LimitExceededException",
   "RequestTimeout",
   "RequestTimeoutException",
   "InternalServerError",
