@@ -30,9 +30,7 @@ export function utf8Length(text: string): number {
 
 /** The number of bytes that a base64 string decodes to. */
 export function base64Length(b64: string): number {
-  let padding = 0;
-  if (b64.endsWith("==")) padding = 2;
-  else if (b64.endsWith("=")) padding = 1;
+  const padding = b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0;
   return Math.floor((b64.length * 3) / 4) - padding;
 }
 
