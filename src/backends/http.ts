@@ -58,7 +58,6 @@ const THROTTLE_CODES = new Set([
 
 const RETRYABLE_CODES = new Set([
   ...THROTTLE_CODES,
-  "LimitExceededException",
   "RequestTimeout",
   "RequestTimeoutException",
   "InternalServerError",
@@ -199,7 +198,7 @@ export class HttpBackend implements Backend {
   // aws4fetch keeps the derived signing key here, so it is computed once a day, not per request.
   #cache = new Map<string, ArrayBuffer>();
   #keys: KeyCache = new Map();
-  #origin: string;
+  #origin = "the endpoint";
 
   /** Creates an HTTP backend. */
   constructor(options: HttpBackendOptions) {
@@ -214,13 +213,11 @@ export class HttpBackend implements Backend {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#transport = options.transport;
     this.#credentials = options.credentials;
-    let origin: string;
     try {
-      origin = new URL(this.endpoint).origin;
+      this.#origin = new URL(this.endpoint).origin;
     } catch {
-      origin = "the endpoint";
+      // Not a URL: errors name "the endpoint".
     }
-    this.#origin = origin;
   }
 
   /** Signs and sends one operation; see {@linkcode Backend.execute}. */
