@@ -263,6 +263,7 @@ const LAZY_MODULES = [
   "src/read/expressions.ts",
   "src/jobs/bulk.ts",
   "src/table_waits.ts",
+  "src/tracing.ts",
 ];
 
 /**
