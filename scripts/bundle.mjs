@@ -256,6 +256,8 @@ function kb(bytes) {
 
 /** Modules that must stay out of the core's initial chunks: they load on first use. */
 const LAZY_MODULES = [
+  "src/batch/batch_get.ts",
+  "src/batch/get.ts",
   "src/client_tables.ts",
   "src/read/query.ts",
   "src/read/catalog.ts",
@@ -314,6 +316,8 @@ async function checkLazyCore(coreSize) {
     for (let i = 0; i < 30; i++) writer.put({ pk: "A", sk: `S#${String(i).padStart(2, "0")}` });
     await writer.close();
     await client.putAll("split", [{ pk: "B", sk: "S#00" }, { pk: "B", sk: "S#01" }]);
+    const got = await client.batchGet("split", [{ pk: "B", sk: "S#01" }, { pk: "B", sk: "S#09" }]);
+    expect("batchGet", got.map((i) => i.sk), ["S#01"]);
     const items = await client.query("split", {
       key: { pk: "A", sk: { beginsWith: "S#0" } },
       reverse: true,
