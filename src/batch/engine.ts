@@ -465,12 +465,6 @@ function keepRequestId(metrics: OperationMetrics, requestId: string): void {
 /** The same error, its message naming how many attempts were made. */
 function withAttempts(err: DynamoDBError, attempts: number): DynamoDBError {
   if (attempts < 2) return err;
-  return new DynamoDBError(`${err.message} (after ${attempts} attempts)`, {
-    code: err.code,
-    status: err.status,
-    requestId: err.requestId,
-    retryable: err.retryable,
-    throttle: err.throttle,
-    cause: err,
-  });
+  // Every field an error is made from is one of its own (code, status, requestId, ...).
+  return new DynamoDBError(`${err.message} (after ${attempts} attempts)`, { ...err, cause: err });
 }
