@@ -23,12 +23,7 @@ import {
 } from "./client_options.ts";
 import { ValidationError } from "./errors.ts";
 import { show } from "./wire/_show.ts";
-import {
-  type OperationMetrics,
-  type Progress,
-  type TotalMetrics,
-  type TracerLike,
-} from "./metrics.ts";
+import type { OperationMetrics, Progress, TotalMetrics, TracerLike } from "./metrics.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import type { BulkOptions, CopyTableOptions, Source } from "./jobs/bulk.ts";
