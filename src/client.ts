@@ -7,12 +7,11 @@
 import type { Backend } from "./backends/backend.ts";
 import type { Credentials } from "./backends/http.ts";
 import type { Transport } from "./backends/transport.ts";
-import { callHook, Engine } from "./batch/engine.ts";
-import { GetScheduler, marshallKeys, prepareKeys } from "./batch/get.ts";
+import { Engine } from "./batch/engine.ts";
 import { marshallKey, resolveKeySchema } from "./batch/keys.ts";
 import { checkTableName } from "./batch/table_name.ts";
 import { prepareDelete, preparePut, type WriteOp } from "./batch/write.ts";
-import { lookupSchema, writeAll } from "./batch/write_all.ts";
+import { writeAll } from "./batch/write_all.ts";
 import { BatchWriter, type BatchWriterOptions } from "./batch/writer.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import {
@@ -22,15 +21,9 @@ import {
   checkTimeout,
   resolveBackend,
 } from "./client_options.ts";
-import { BatchGetError, ValidationError } from "./errors.ts";
+import { ValidationError } from "./errors.ts";
 import { show } from "./wire/_show.ts";
-import {
-  liveCounters,
-  type OperationMetrics,
-  type Progress,
-  type TotalMetrics,
-  type TracerLike,
-} from "./metrics.ts";
+import type { OperationMetrics, Progress, TotalMetrics, TracerLike } from "./metrics.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { resolveRetryOptions, type RetryOptions } from "./retry.ts";
 import type { BulkOptions, CopyTableOptions, Source } from "./jobs/bulk.ts";
@@ -44,19 +37,24 @@ import type { AttributeMap, Item, Key, KeySchema } from "./wire/types.ts";
 
 export type { Credentials } from "./backends/http.ts";
 
-type TableOperations = typeof import("./client_tables.ts");
-let tableOperations: Promise<TableOperations> | undefined;
-
 /**
- * The table, read and bulk-job operations, loaded on first use: batch clients do not pay for
- * them (a bundler puts them in a chunk of their own). A failed load is tried again next time.
+ * A module loaded on first use (a bundler puts it in a chunk of its own): the same load is
+ * shared, and a failed load is tried again next time.
  */
-function tables(): Promise<TableOperations> {
-  return tableOperations ??= import("./client_tables.ts").catch((err) => {
-    tableOperations = undefined;
-    throw err;
-  });
+function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    loading ??= load().catch((err) => {
+      loading = undefined;
+      throw err;
+    });
 }
+
+/** The table, read and bulk-job operations: batch clients do not pay for them. */
+const tables = onFirstUse(() => import("./client_tables.ts"));
+
+/** Batch gets: clients that only write do not pay for them. */
+const batchGets = onFirstUse(() => import("./batch/batch_get.ts"));
 
 /** A lazy query or scan: the first step of each iteration loads the read operations. */
 function lazyRead<T extends object>(engine: Engine, request: ReadRequest): ReadResult<T> {
@@ -407,53 +405,7 @@ export class DynamoDBClient {
   ): Promise<T[]> {
     checkTableName(table);
     checkArray(keys, "keys", "to read one item, use getItem or [key]");
-    // Marshal first: bad input fails before any request, the schema lookup included.
-    const wires = marshallKeys(keys);
-    const explicit = options.keySchema ? resolveKeySchema(options.keySchema) : undefined;
-    const engine = this.engine;
-    return await engine.run("batchGet", table, options.onMetrics, async (metrics) => {
-      if (keys.length === 0) return [];
-      const schema = explicit ??
-        await lookupSchema(
-          engine,
-          table,
-          options.signal,
-          () => new BatchGetError(table, [], keys, { cause: options.signal!.reason }),
-        );
-      const ops = prepareKeys(keys, wires, schema);
-      const scheduler: GetScheduler = new GetScheduler(
-        engine,
-        table,
-        schema,
-        {
-          consistentRead: options.consistentRead,
-          projection: options.projection,
-          numbers: engine.numbers,
-        },
-        metrics,
-        {
-          signal: options.signal,
-          onProgress: (done, failed) =>
-            callHook(options.onProgress, {
-              done,
-              failed,
-              total: ops.length,
-              ...liveCounters(metrics),
-            }),
-        },
-      );
-      for (const op of ops) scheduler.add(op);
-      await scheduler.drain();
-      const { failed, cause } = scheduler.takeFailed();
-      if (failed.length) {
-        const attempts = failed.reduce((n, op) => Math.max(n, op.attempts), 0);
-        throw new BatchGetError(table, scheduler.items, failed.map((op) => op.original), {
-          cause,
-          attempts,
-        });
-      }
-      return scheduler.items as T[];
-    });
+    return await (await batchGets()).batchGet<T>(this.engine, table, keys, options);
   }
 
   /**

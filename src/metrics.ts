@@ -161,16 +161,11 @@ export class MetricsRecorder {
   /** Adds one operation's metrics. */
   record(metrics: OperationMetrics): void {
     this.#last = metrics;
-    const t = this.#totals;
-    t.operations++;
-    t.durationMs += metrics.durationMs;
-    t.requests += metrics.requests;
-    t.retries += metrics.retries;
-    t.throttles += metrics.throttles;
-    t.items += metrics.items;
-    t.unprocessed += metrics.unprocessed;
-    t.consumedRcu += metrics.consumedRcu;
-    t.consumedWcu += metrics.consumedWcu;
+    const totals = this.#totals as unknown as Record<string, number>;
+    // Every total but `operations` sums the field of the same name.
+    for (const key in totals) {
+      totals[key] += key === "operations" ? 1 : (metrics as unknown as Record<string, number>)[key];
+    }
   }
 
   /** The last operation's metrics, if any. */

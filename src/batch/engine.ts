@@ -20,7 +20,6 @@ import {
 } from "../metrics.ts";
 import type { CapacityKind, RateLimiter } from "../rate_limit.ts";
 import { backoffDelay, type ResolvedRetryOptions } from "../retry.ts";
-import { endSpan, startSpan, traceFinished } from "../tracing.ts";
 import type { UnmarshallOptions } from "../wire/marshall.ts";
 import type { ResolvedKeySchema } from "./keys.ts";
 import { SchemaCache } from "./schema_cache.ts";
@@ -175,6 +174,9 @@ export function callHook<T>(hook: ((value: T) => void) | undefined, value: T): v
 
 const warnedHooks = /* @__PURE__ */ new WeakSet<object>();
 
+/** The span code, loaded only by an engine given a tracer. */
+type Tracing = typeof import("../tracing.ts");
+
 /** The outputs of a backend, as JSON. */
 export type Output = Record<string, unknown>;
 
@@ -204,6 +206,8 @@ export class Engine {
   #recorder = new MetricsRecorder();
   #onMetrics?: (metrics: OperationMetrics) => void;
   #tracer?: TracerLike;
+  // The span code once loaded; while it loads, the load (which never rejects).
+  #tracing?: Tracing | Promise<Tracing | undefined>;
   #deadlines = new Deadlines();
 
   /** Creates an engine from resolved settings. */
@@ -217,7 +221,16 @@ export class Engine {
     this.random = settings.random;
     this.numbers = settings.numbers;
     this.#onMetrics = settings.onMetrics;
-    this.#tracer = settings.tracer;
+    const tracer = this.#tracer = settings.tracer;
+    // Spans cost nothing to clients without a tracer: the code loads only with one (a
+    // bundler puts it in a chunk of its own). A load that fails means no spans, never a
+    // failed operation.
+    if (tracer) {
+      this.#tracing = import("../tracing.ts").then(
+        (tracing) => this.#tracing = tracing,
+        () => this.#tracing = undefined,
+      );
+    }
     this.#schemas = new SchemaCache(settings.keySchemas ?? new Map(), (table) => {
       const metrics = newMetrics("describeTable", table);
       return this.send("DescribeTable", { TableName: table }, metrics);
@@ -390,7 +403,13 @@ export class Engine {
 
   /** Records an operation that spanned many requests (a writer's flush) and traces it. */
   recordFinished(metrics: OperationMetrics, sink?: (metrics: OperationMetrics) => void): void {
-    traceFinished(this.#tracer, metrics, this.clock.now());
+    const tracing = this.#tracing;
+    if (tracing) {
+      const end = this.clock.now();
+      const trace = (t: Tracing | undefined) => t?.traceFinished(this.#tracer!, metrics, end);
+      if (tracing instanceof Promise) tracing.then(trace);
+      else trace(tracing);
+    }
     this.record(metrics, sink);
   }
 
@@ -421,7 +440,9 @@ export class Engine {
   ): Promise<T> {
     const metrics = newMetrics(operation, table);
     const start = this.clock.now();
-    const span = startSpan(this.#tracer, operation, table, start);
+    let tracing = this.#tracing;
+    if (tracing instanceof Promise) tracing = await tracing;
+    const span = tracing?.startSpan(this.#tracer!, operation, table, start);
     let error: unknown;
     try {
       return await body(metrics);
@@ -431,7 +452,7 @@ export class Engine {
     } finally {
       const end = this.clock.now();
       metrics.durationMs = end - start;
-      endSpan(span, metrics, error, end);
+      if (span) tracing!.endSpan(span, metrics, error, end);
       this.record(metrics, sink);
     }
   }
@@ -444,12 +465,6 @@ function keepRequestId(metrics: OperationMetrics, requestId: string): void {
 /** The same error, its message naming how many attempts were made. */
 function withAttempts(err: DynamoDBError, attempts: number): DynamoDBError {
   if (attempts < 2) return err;
-  return new DynamoDBError(`${err.message} (after ${attempts} attempts)`, {
-    code: err.code,
-    status: err.status,
-    requestId: err.requestId,
-    retryable: err.retryable,
-    throttle: err.throttle,
-    cause: err,
-  });
+  // Every field an error is made from is one of its own (code, status, requestId, ...).
+  return new DynamoDBError(`${err.message} (after ${attempts} attempts)`, { ...err, cause: err });
 }

@@ -260,16 +260,11 @@ export class BatchWriter implements AsyncDisposable {
   }
 
   /** Counters over every window (flush) so far, for progress. */
-  #counters() {
-    const now = liveCounters(this.#scheduler.metrics);
-    const before = this.#before;
-    return {
-      requests: before.requests + now.requests!,
-      retries: before.retries + now.retries!,
-      throttles: before.throttles + now.throttles!,
-      consumedRcu: before.consumedRcu + now.consumedRcu!,
-      consumedWcu: before.consumedWcu + now.consumedWcu!,
-    };
+  #counters(): Required<ReturnType<typeof liveCounters>> {
+    const counters = liveCounters(this.#scheduler.metrics) as Record<string, number>;
+    const before = this.#before as Record<string, number>;
+    for (const key in counters) counters[key] += before[key];
+    return counters as Required<ReturnType<typeof liveCounters>>;
   }
 
   #position(): number {
