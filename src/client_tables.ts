@@ -28,7 +28,7 @@ import {
 import { readPages, type ReadRequest } from "./read/query.ts";
 import type { ReadPage } from "./read/result.ts";
 import { createTableInput, type TableDefinition, type TableDescription } from "./read/tables.ts";
-import { DEFAULT_TABLE_WAIT_MS, waitForTable } from "./table_waits.ts";
+import { tableWait, waitForTable } from "./table_waits.ts";
 
 export { copyTable, deleteAll, putAll };
 
@@ -65,6 +65,7 @@ export async function createTable(
   options: CreateTableOptions,
 ): Promise<OperationMetrics> {
   const { input, schema } = createTableInput(table, definition);
+  const timeout = tableWait("create a table", options.waitTimeoutMs);
   const tables = catalog(engine);
   return await engine.run("createTable", table, options.onMetrics, async (metrics) => {
     tables.forget(table);
@@ -74,7 +75,6 @@ export async function createTable(
       const exists = err instanceof DynamoDBError && err.code === "ResourceInUseException";
       if (!exists || !definition.ifNotExists) throw err;
     }
-    const timeout = options.waitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
     await waitForTable(engine, table, "active", metrics, timeout, options.signal);
     if (!definition.ifNotExists) {
       engine.rememberKeySchema(table, schema);
@@ -90,11 +90,11 @@ export async function deleteTable(
   table: string,
   options: CreateTableOptions,
 ): Promise<OperationMetrics> {
+  const timeout = tableWait("delete a table", options.waitTimeoutMs);
   return await engine.run("deleteTable", table, options.onMetrics, async (metrics) => {
     engine.forgetKeySchema(table);
     catalog(engine).forget(table);
     await engine.send("DeleteTable", { TableName: table }, metrics, { signal: options.signal });
-    const timeout = options.waitTimeoutMs ?? DEFAULT_TABLE_WAIT_MS;
     await waitForTable(engine, table, "gone", metrics, timeout, options.signal);
     return metrics;
   });

@@ -5,11 +5,28 @@
  */
 
 import type { Engine } from "./batch/engine.ts";
-import { DynamoDBError } from "./errors.ts";
+import { DynamoDBError, ValidationError } from "./errors.ts";
 import type { OperationMetrics } from "./metrics.ts";
 
 /** How long a table may take, in milliseconds, unless the caller says otherwise. */
 export const DEFAULT_TABLE_WAIT_MS = 300_000;
+
+/**
+ * The wait of a createTable or deleteTable call: `waitTimeoutMs`, checked before anything is sent
+ * (a NaN or negative wait would never end or end at once), or the default.
+ */
+export function tableWait(operation: string, waitTimeoutMs: number | undefined): number {
+  if (waitTimeoutMs === undefined) return DEFAULT_TABLE_WAIT_MS;
+  if (typeof waitTimeoutMs !== "number" || !(waitTimeoutMs >= 0)) {
+    throw new ValidationError(
+      `Cannot ${operation} as 'waitTimeoutMs' must be a number of milliseconds >= 0: current value is ${
+        String(waitTimeoutMs)
+      }`,
+      { path: "waitTimeoutMs", rule: "wait-timeout", value: waitTimeoutMs },
+    );
+  }
+  return waitTimeoutMs;
+}
 
 /** Polls DescribeTable until the table is ACTIVE (`"active"`) or does not exist (`"gone"`). */
 export async function waitForTable(

@@ -43,6 +43,27 @@ interface Case {
 const any = (v: unknown) => v as any;
 
 const cases: Case[] = [
+  // createTable / deleteTable: a wait that would never end (NaN) or is negative
+  {
+    name: "createTable: waitTimeoutMs NaN",
+    run: () => client.createTable("users", SCHEMA, { waitTimeoutMs: NaN }),
+    error: ValidationError,
+    path: "waitTimeoutMs",
+    rule: "wait-timeout",
+  },
+  {
+    name: "deleteTable: waitTimeoutMs -1",
+    run: () => client.deleteTable("users", { waitTimeoutMs: -1 }),
+    error: ValidationError,
+    path: "waitTimeoutMs",
+    rule: "wait-timeout",
+  },
+  {
+    name: "createTable: waitTimeoutMs as a string",
+    run: () => client.createTable("users", SCHEMA, { waitTimeoutMs: any("5000") }),
+    error: ValidationError,
+    rule: "wait-timeout",
+  },
   // putItem
   {
     name: "putItem: null item",
