@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+import type { Clock } from "../mod.ts";
 import { DynamoDBClient, type DynamoDBClientOptions } from "../mod.ts";
 
 export const TEST_CREDENTIALS = {
@@ -41,4 +43,37 @@ export async function scanAll(
     start = out.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+/**
+ * Virtual time that a test drives: sleeps resolve when {@linkcode DrivenClock.drive} moves time
+ * to them, never by waiting for real (bounded at 20 s of real time).
+ */
+export class DrivenClock implements Clock {
+  t = 0;
+  #sleeps: { at: number; resolve: () => void }[] = [];
+  now(): number {
+    return this.t;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      this.#sleeps.push({ at: this.t + ms, resolve });
+    });
+  }
+  async drive<T>(work: Promise<T>): Promise<T> {
+    let done = false;
+    work.then(() => (done = true), () => (done = true));
+    const deadline = Date.now() + 20_000;
+    while (!done) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (done || this.#sleeps.length === 0) continue;
+      this.#sleeps.sort((a, b) => a.at - b.at);
+      const next = this.#sleeps.shift()!;
+      this.t = Math.max(this.t, next.at);
+      next.resolve();
+      assert.ok(Date.now() < deadline, "bounded in real time");
+    }
+    return work;
+  }
 }

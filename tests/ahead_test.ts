@@ -7,10 +7,10 @@
  */
 
 import assert from "node:assert/strict";
+import { DrivenClock } from "./_helpers.ts";
 import {
   type Backend,
   BatchWriteError,
-  type Clock,
   DynamoDBClient,
   type ExecuteOptions,
   FixedRate,
@@ -193,38 +193,8 @@ Deno.test("an abort ends a batch write within 50 ms, a request built ahead unsen
   assert.equal(backend.sent.length, 1);
 });
 
-/** Virtual time: sleeps resolve when the driver moves time to them. */
-class VirtualClock implements Clock {
-  t = 0;
-  #sleeps: { at: number; resolve: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      this.#sleeps.push({ at: this.t + ms, resolve });
-    });
-  }
-  async drive<T>(work: Promise<T>): Promise<T> {
-    let done = false;
-    work.then(() => (done = true), () => (done = true));
-    const deadline = Date.now() + 20_000;
-    while (!done) {
-      await new Promise((r) => setTimeout(r, 0));
-      if (done || this.#sleeps.length === 0) continue;
-      this.#sleeps.sort((a, b) => a.at - b.at);
-      const next = this.#sleeps.shift()!;
-      this.t = Math.max(this.t, next.at);
-      next.resolve();
-      assert.ok(Date.now() < deadline, "bounded in real time");
-    }
-    return work;
-  }
-}
-
 Deno.test("a request built ahead still waits for its tokens from the rate limiter", async () => {
-  const clock = new VirtualClock();
+  const clock = new DrivenClock();
   const backend = new PreparingBackend(0);
   const log: { at: number; units: number }[] = [];
   backend.answer = (input) => {

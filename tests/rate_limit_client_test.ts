@@ -2,51 +2,19 @@
 // write within its rate, and an adaptive limiter facing a throttling backend lowers its rate
 // and then recovers.
 import assert from "node:assert/strict";
+import { DrivenClock } from "./_helpers.ts";
 import { mulberry32 } from "../src/emulator/faults.ts";
 import {
   AdaptiveRate,
   type Backend,
-  type Clock,
   DynamoDBClient,
   DynamoDBError,
   FixedRate,
   MemoryBackend,
 } from "../mod.ts";
 
-/** Virtual time: sleeps resolve when the driver moves time to them; never waits for real. */
-class VirtualClock implements Clock {
-  t = 0;
-  #sleeps: { at: number; resolve: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      this.#sleeps.push({ at: this.t + ms, resolve });
-    });
-  }
-  /** Runs `work` to completion, jumping virtual time from sleep to sleep. */
-  async drive<T>(work: Promise<T>): Promise<T> {
-    let done = false;
-    work.then(() => (done = true), () => (done = true));
-    const deadline = Date.now() + 20_000;
-    while (!done) {
-      await new Promise((r) => setTimeout(r, 0));
-      if (done) break;
-      if (this.#sleeps.length === 0) continue; // real work (a request, a retry) is running
-      this.#sleeps.sort((a, b) => a.at - b.at);
-      const next = this.#sleeps.shift()!;
-      this.t = Math.max(this.t, next.at);
-      next.resolve();
-      assert.ok(Date.now() < deadline, "bounded in real time");
-    }
-    return work;
-  }
-}
-
 /** Wraps a backend to log the virtual time and consumed WCU of every batch write. */
-function logged(backend: Backend, clock: VirtualClock, log: { at: number; wcu: number }[]) {
+function logged(backend: Backend, clock: DrivenClock, log: { at: number; wcu: number }[]) {
   return {
     embedded: true,
     async execute(operation: string, input: Record<string, unknown>) {
@@ -61,7 +29,7 @@ function logged(backend: Backend, clock: VirtualClock, log: { at: number; wcu: n
 }
 
 Deno.test("a 1,000-item write under FixedRate({ wcu: 50 }) completes within the rate", async () => {
-  const clock = new VirtualClock();
+  const clock = new DrivenClock();
   const log: { at: number; wcu: number }[] = [];
   const client = new DynamoDBClient({
     backend: logged(new MemoryBackend(), clock, log),
@@ -85,7 +53,7 @@ Deno.test("a 1,000-item write under FixedRate({ wcu: 50 }) completes within the 
 });
 
 Deno.test("an adaptive limiter facing throttles lowers its rate, then recovers", async () => {
-  const clock = new VirtualClock();
+  const clock = new DrivenClock();
   const memory = new MemoryBackend();
   let throttling = true;
   const backend: Backend = {
