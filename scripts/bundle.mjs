@@ -49,10 +49,13 @@ export const TARGET_BYTES = 8 * 1024;
  * in two initial chunks (19,629 B if they were gzipped as one stream), about 3% above that
  * here. It reached 22,265 B with requests built ahead and a faster dedupe table; then the lazily
  * loaded modules imported the client (one initial chunk instead of two: 21,244 B), tracing and
- * batch gets loaded on first use, and small trims: 20,369 B, the budget about 2.6% above that.
- * Lower it as the core shrinks; raise it only with a reason in the commit message.
+ * batch gets loaded on first use, and small trims: 20,369 B. Hashing for signatures in
+ * JavaScript instead of three WebCrypto calls per request (src/backends/_sha256.ts, 2.5 KB
+ * minified) added about 1.1 KB for a quarter to half less CPU per signed request: 21,954 B,
+ * the budget about 2% above that. Lower it as the core shrinks; raise it only with a reason in
+ * the commit message.
  */
-export const BUDGET_BYTES = 20_900;
+export const BUDGET_BYTES = 22_400;
 
 /** What `import { DynamoDBClient, BatchWriter } from "@x/dynobatch"` pulls in. */
 export const CORE_ENTRY = 'export { DynamoDBClient, BatchWriter } from "../mod.ts";';
