@@ -4,7 +4,7 @@
 // time goes between one response and the next request.
 //
 //   deno run -A bench/latency.ts [--rounds 5] [--requests 80] [--latency-ms 20] [--trace]
-//     [--concurrency 1,4,16] [--same-body]
+//     [--concurrency 1,4,16] [--small-body]
 
 import { DynamoDBClient } from "../mod.ts";
 
@@ -18,7 +18,7 @@ const REQUESTS = Number(arg("--requests", "80"));
 const LATENCY_MS = Number(arg("--latency-ms", "20"));
 const LEVELS = arg("--concurrency", "1,4,16").split(",").map(Number);
 const TRACE = Deno.args.includes("--trace");
-const SAME_BODY = Deno.args.includes("--same-body");
+const SAME_BODY = !Deno.args.includes("--small-body");
 
 const child = new Deno.Command("node", {
   args: [new URL("./stub_server.mjs", import.meta.url).pathname, "--latency-ms", `${LATENCY_MS}`],
@@ -89,8 +89,8 @@ async function dynobatch(concurrency: number, requests: number) {
   return { wall, startup, cpu: cpuMs() - cpu0, items: items.length };
 }
 
-// bench/run.ts's bare body (25 small items); with --same-body, the body dynobatch sends for 25
-// of the items written here, so that both put as many bytes on the wire.
+// The body dynobatch sends for 25 of the items written here, as bench/run.ts's bare fetch sends,
+// so that both put as many bytes on the wire; with --small-body, 25 small items instead.
 const body = JSON.stringify(
   SAME_BODY
     ? {

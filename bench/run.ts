@@ -237,26 +237,45 @@ function label(contender: Contender): string {
   }[contender];
 }
 
-/** Milliseconds for `requests` unsigned POSTs of a 25-item body, `lanes` at a time. */
+/**
+ * Milliseconds for `requests` unsigned POSTs, `lanes` at a time, of the bodies dynobatch sends
+ * for the same items (bench/cpu.mjs's items, 25 per request, in DynamoDB JSON), all built
+ * before the clock starts: the same bytes on the wire, without a client.
+ */
 async function bareFetch(endpoint: string, lanes: number, requests: number): Promise<number> {
-  const body = JSON.stringify({
-    RequestItems: {
-      bench: Array.from({ length: 25 }, (_, i) => ({
-        PutRequest: { Item: { pk: { S: `U${i}` }, sk: { S: "P" }, n: { N: String(i) } } },
-      })),
-    },
-  });
+  const bodies = Array.from({ length: requests }, (_, r) =>
+    JSON.stringify({
+      RequestItems: {
+        bench: Array.from({ length: 25 }, (_, n) => {
+          const i = r * 25 + n;
+          return {
+            PutRequest: {
+              Item: {
+                pk: { S: `USER#${String(i).padStart(8, "0")}` },
+                sk: { S: "PROFILE" },
+                name: { S: `Benchmark User ${i}` },
+                email: { S: `user${i}@example.com` },
+                age: { N: String(20 + (i % 60)) },
+                active: { BOOL: i % 3 !== 0 },
+              },
+            },
+          };
+        }),
+      },
+      ReturnConsumedCapacity: "TOTAL",
+    }));
   const headers = {
     "content-type": "application/x-amz-json-1.0",
     "x-amz-target": "DynamoDB_20120810.BatchWriteItem",
   };
-  const send = async () => await (await fetch(endpoint, { method: "POST", headers, body })).text();
-  for (let i = 0; i < lanes; i++) await send(); // open connections first
+  const send = async (body: string) =>
+    await (await fetch(endpoint, { method: "POST", headers, body })).text();
+  for (let i = 0; i < lanes; i++) await send(bodies[i]); // open connections first
   let next = 0;
   const start = performance.now();
   await Promise.all(
     Array.from({ length: lanes }, async () => {
-      while (next++ < requests) await send();
+      while (next < requests) await send(bodies[next++]);
     }),
   );
   return performance.now() - start;
@@ -267,8 +286,9 @@ async function latencyBench() {
   const lines = [
     `### 2. Latency-bound throughput (stub answers after ${LATENCY_MS} ms; dynobatch batchWrite, Deno)`,
     "",
-    "The last columns send the same number of pre-built bodies with bare `fetch` (no signing,",
-    "no client) at the same concurrency: what the stub and the network stack allow.",
+    "The last columns send the same request bodies, built before the clock starts, with bare",
+    "`fetch` (no signing, no client) at the same concurrency: what the stub and the network stack",
+    "allow for the same bytes.",
     "",
     "| concurrency | items | dynobatch items/s | ceiling c × 25 / 20 ms | of ceiling | bare fetch items/s | of bare fetch |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
