@@ -125,11 +125,17 @@ gc?.();
 const baseline = Deno.memoryUsage().rss;
 const heapBaseline = Deno.memoryUsage().heapUsed;
 let peak = baseline;
+const totalBaseline = Deno.memoryUsage().heapTotal;
+const externalBaseline = Deno.memoryUsage().external;
 let heapPeak = heapBaseline;
+let totalPeak = totalBaseline;
+let externalPeak = externalBaseline;
 const sample = () => {
   const usage = Deno.memoryUsage();
   peak = Math.max(peak, usage.rss);
   heapPeak = Math.max(heapPeak, usage.heapUsed);
+  totalPeak = Math.max(totalPeak, usage.heapTotal);
+  externalPeak = Math.max(externalPeak, usage.external);
 };
 const sampler = setInterval(sample, 20);
 const start = performance.now();
@@ -145,8 +151,14 @@ console.log(JSON.stringify({
   written,
   requests: Math.ceil(ITEMS / 25),
   baselineMb: baseline / 2 ** 20,
+  baselineHeapMb: heapBaseline / 2 ** 20,
+  baselineHeapTotalMb: totalBaseline / 2 ** 20,
   peakGrowthMb: (peak - baseline) / 2 ** 20,
+  peakMb: peak / 2 ** 20,
   heapPeakGrowthMb: (heapPeak - heapBaseline) / 2 ** 20,
+  // The heap V8 reserved (young and old generations), and memory outside it (buffers).
+  heapTotalPeakGrowthMb: (totalPeak - totalBaseline) / 2 ** 20,
+  externalPeakGrowthMb: (externalPeak - externalBaseline) / 2 ** 20,
   retainedMb,
   seconds: (performance.now() - start) / 1000,
 }));
