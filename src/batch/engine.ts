@@ -63,7 +63,8 @@ class Deadlines {
       this.#head = 0;
       if (this.#timer !== undefined) clearTimeout(this.#timer);
       this.#timer = undefined;
-    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
+    } else if (this.#head > 32 && this.#head * 2 > queue.length) {
+      // Finished deadlines keep their request's AbortController alive until dropped here.
       this.#queue = queue.slice(this.#head);
       this.#head = 0;
     }

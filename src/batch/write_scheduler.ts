@@ -189,8 +189,13 @@ export class WriteScheduler extends Scheduler<WriteOp> {
     }
   }
 
+  /**
+   * Drops the sent entries from the front of the queue. Until then the queue keeps them (and
+   * the caller's items) alive, so this runs often: every 128 or so entries, as long as the
+   * copy stays a small multiple of what it drops.
+   */
   #compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.fresh.length) {
+    if (this.head > 128 && this.head * 8 > this.fresh.length) {
       this.fresh = this.fresh.slice(this.head);
       this.head = 0;
     }
