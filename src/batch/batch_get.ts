@@ -54,8 +54,10 @@ export async function batchGet<T extends object = Item>(
       metrics,
       {
         signal: options.signal,
-        onProgress: (done, failed) =>
-          callHook(options.onProgress, { done, failed, total, ...liveCounters(metrics) }),
+        // Without a hook, nothing is built per request to report progress to none.
+        onProgress: options.onProgress &&
+          ((done, failed) =>
+            callHook(options.onProgress, { done, failed, total, ...liveCounters(metrics) })),
       },
     );
     if (distinct) scheduler.addDistinct(distinct);
