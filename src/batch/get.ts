@@ -107,15 +107,18 @@ export function distinctKeys(
   const seconds: (string | undefined)[] = [];
   let wires: (AttributeMap | undefined)[] | undefined;
   let count = 0;
+  // Keys of S parts are read as they are (a part named __proto__ takes the general path, which
+  // defines it as an own property).
+  const strings = pk.type === "S" && (!sk || sk.type === "S") && pk.name !== "__proto__" &&
+    sk?.name !== "__proto__";
   for (let index = 0; index < keys.length; index++) {
     const key = keys[index] as Record<string, unknown>;
     let first = key[pk.name];
     let second = sk ? key[sk.name] : undefined;
     let wire: AttributeMap | undefined;
     if (
-      marshalled?.[index] !== undefined || pk.type !== "S" || typeof first !== "string" ||
-      first === "" ||
-      (sk && (sk.type !== "S" || typeof second !== "string" || second === "")) ||
+      !strings || marshalled?.[index] !== undefined || typeof first !== "string" ||
+      first === "" || (sk && (typeof second !== "string" || second === "")) ||
       hasOtherNames(key, pk.name, sk?.name)
     ) {
       wire = marshalled?.[index] ?? marshallKey(keys[index], index, undefined);
