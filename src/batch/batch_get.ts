@@ -13,7 +13,7 @@ import { BatchGetError } from "../errors.ts";
 import { liveCounters } from "../metrics.ts";
 import type { Item, Key } from "../wire/types.ts";
 import { callHook, type Engine } from "./engine.ts";
-import { GetScheduler, marshallKeys, prepareKeys } from "./get.ts";
+import { distinctKeys, GetScheduler, marshallKeys, prepareKeys } from "./get.ts";
 import { resolveKeySchema } from "./keys.ts";
 import { lookupSchema } from "./write_all.ts";
 
@@ -39,7 +39,9 @@ export async function batchGet<T extends object = Item>(
         options.signal,
         () => new BatchGetError(table, [], keys, { cause: options.signal!.reason }),
       );
-    const ops = prepareKeys(keys, wires, schema);
+    const distinct = schema ? distinctKeys(keys, wires, schema) : undefined;
+    const ops = distinct ? undefined : prepareKeys(keys, wires);
+    const total = distinct ? distinct.count : ops!.length;
     const scheduler: GetScheduler = new GetScheduler(
       engine,
       table,
@@ -52,16 +54,14 @@ export async function batchGet<T extends object = Item>(
       metrics,
       {
         signal: options.signal,
-        onProgress: (done, failed) =>
-          callHook(options.onProgress, {
-            done,
-            failed,
-            total: ops.length,
-            ...liveCounters(metrics),
-          }),
+        // Without a hook, nothing is built per request to report progress to none.
+        onProgress: options.onProgress &&
+          ((done, failed) =>
+            callHook(options.onProgress, { done, failed, total, ...liveCounters(metrics) })),
       },
     );
-    for (const op of ops) scheduler.add(op);
+    if (distinct) scheduler.addDistinct(distinct);
+    else scheduler.addAll(ops!);
     await scheduler.drain();
     const { failed, cause } = scheduler.takeFailed();
     if (failed.length) {

@@ -7,9 +7,16 @@
 
 import { unmarshall, type UnmarshallOptions } from "../wire/marshall.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
-import { keyHash, KeyTable } from "./_key_table.ts";
+import { keyHash, KeyTable, partsHash } from "./_key_table.ts";
 import type { Engine } from "./engine.ts";
-import { canonicalJson, extractKey, keyId, marshallKey, type ResolvedKeySchema } from "./keys.ts";
+import {
+  canonicalJson,
+  extractKey,
+  keyId,
+  marshallKey,
+  partText,
+  type ResolvedKeySchema,
+} from "./keys.ts";
 import { type Scheduled, Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
 /** DynamoDB's limit of keys in one BatchGetItem request. */
@@ -21,8 +28,8 @@ export interface GetOp extends Scheduled {
   original: Key;
   /** The key in DynamoDB JSON. */
   wire: AttributeMap;
-  /** Identity of the key. */
-  id: string;
+  /** Identity of the key, when the key schema is not known (else made when needed). */
+  id: string | undefined;
   /** Position in the caller's list. */
   index: number;
 }
@@ -37,33 +44,135 @@ export interface GetRunOptions {
   numbers?: UnmarshallOptions["numbers"];
 }
 
-/** Marshals every key; throws {@linkcode ValidationError} naming the first bad one. */
-export function marshallKeys(keys: Key[]): AttributeMap[] {
-  const wires: AttributeMap[] = new Array(keys.length);
+/**
+ * Checks that every key marshals; throws {@linkcode ValidationError} naming the first bad one.
+ * Keys of strings alone always do and are marshalled when sent; the others' wire forms are
+ * returned at their positions (`undefined` when every key is of strings).
+ */
+export function marshallKeys(keys: Key[]): (AttributeMap | undefined)[] | undefined {
+  let wires: (AttributeMap | undefined)[] | undefined;
   for (let index = 0; index < keys.length; index++) {
-    wires[index] = marshallKey(keys[index], index, undefined);
+    const key = keys[index];
+    if (!isStringKey(key)) (wires ??= [])[index] = marshallKey(key, index, undefined);
   }
   return wires;
 }
 
+/** A plain object whose values are all strings: it marshals to `S` values as it is. */
+function isStringKey(key: unknown): key is Record<string, string> {
+  if (typeof key !== "object" || key === null) return false;
+  if (Object.getPrototypeOf(key) !== Object.prototype) return false;
+  for (const name in key) {
+    if (typeof (key as Record<string, unknown>)[name] !== "string") return false;
+  }
+  return true;
+}
+
 /**
- * Checks marshalled keys against the schema (when known) and keeps each distinct key once.
- * Throws {@linkcode ValidationError} naming the key.
+ * The distinct keys of a batch get, each once, in the caller's order: `positions[n]` is the
+ * caller's index of the n-th, and `wires[n]` its wire form unless it is made when sent.
+ */
+export interface DistinctKeys {
+  /** The caller's keys. */
+  keys: Key[];
+  /** Indexes into `keys` of the distinct keys, in order. */
+  positions: Int32Array;
+  /** How many distinct keys there are. */
+  count: number;
+  /** Wire forms of the distinct keys that are not plain keys of strings. */
+  wires: (AttributeMap | undefined)[] | undefined;
+}
+
+/**
+ * Checks keys against a known schema and keeps each distinct key once, without making a key
+ * object or an identity string for keys whose parts are `S` strings: their parts are hashed
+ * and compared as they are. Throws {@linkcode ValidationError} naming the first bad key.
+ */
+export function distinctKeys(
+  keys: Key[],
+  marshalled: (AttributeMap | undefined)[] | undefined,
+  schema: ResolvedKeySchema,
+): DistinctKeys {
+  const pk = schema.partitionKey;
+  const sk = schema.sortKey;
+  let capacity = 16;
+  while (capacity < keys.length * 2) capacity *= 2;
+  const mask = capacity - 1;
+  // Slot -> 1 + the distinct key's number (0: empty); the hash beside it.
+  const slots = new Int32Array(capacity);
+  const hashes = new Int32Array(capacity);
+  const positions = new Int32Array(keys.length);
+  // Parts of the distinct keys made from a wire form (the others' are read from the key).
+  const firsts: string[] = [];
+  const seconds: (string | undefined)[] = [];
+  let wires: (AttributeMap | undefined)[] | undefined;
+  let count = 0;
+  // Keys of S parts are read as they are (a part named __proto__ takes the general path, which
+  // defines it as an own property).
+  const strings = pk.type === "S" && (!sk || sk.type === "S") && pk.name !== "__proto__" &&
+    sk?.name !== "__proto__";
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as Record<string, unknown>;
+    let first = key[pk.name];
+    let second = sk ? key[sk.name] : undefined;
+    let wire: AttributeMap | undefined;
+    if (
+      !strings || marshalled?.[index] !== undefined || typeof first !== "string" ||
+      first === "" || (sk && (typeof second !== "string" || second === "")) ||
+      hasOtherNames(key, pk.name, sk?.name)
+    ) {
+      wire = marshalled?.[index] ?? marshallKey(keys[index], index, undefined);
+      wire = extractKey(wire, schema, { label: "key", index }, true);
+      first = partText(wire[pk.name], pk.type);
+      second = sk ? partText(wire[sk.name], sk.type) : undefined;
+    }
+    const hash = partsHash(first as string, second as string | undefined);
+    let slot = hash & mask;
+    let found = false;
+    for (; slots[slot] !== 0; slot = (slot + 1) & mask) {
+      if (hashes[slot] !== hash) continue;
+      const n = slots[slot] - 1;
+      const other = keys[positions[n]] as Record<string, unknown>;
+      const known = wires?.[n] !== undefined;
+      if (
+        (known ? firsts[n] : other[pk.name]) === first &&
+        (known ? seconds[n] : sk ? other[sk.name] : undefined) === second
+      ) {
+        found = true;
+        break;
+      }
+    }
+    if (found) continue;
+    slots[slot] = count + 1;
+    hashes[slot] = hash;
+    if (wire) {
+      (wires ??= [])[count] = wire;
+      firsts[count] = first as string;
+      seconds[count] = second as string | undefined;
+    }
+    positions[count++] = index;
+  }
+  return { keys, positions, count, wires };
+}
+
+function hasOtherNames(key: object, first: string, second: string | undefined): boolean {
+  for (const name in key) if (name !== first && name !== second) return true;
+  return false;
+}
+
+/**
+ * Keeps each distinct key once when the key schema is not known (keys told apart by their
+ * canonical DynamoDB JSON).
  */
 export function prepareKeys(
   keys: Key[],
-  wires: AttributeMap[],
-  schema: ResolvedKeySchema | undefined,
+  marshalled: (AttributeMap | undefined)[] | undefined,
 ): GetOp[] {
   const ops: GetOp[] = [];
   const seen = new KeyTable<true>(keys.length);
   for (let index = 0; index < keys.length; index++) {
-    let wire = wires[index];
-    let id: string;
-    if (schema) {
-      wire = extractKey(wire, schema, { label: "key", index }, true);
-      id = keyId(wire, schema);
-    } else id = canonicalJson(wire);
+    const wire = marshalled?.[index] ?? marshallKey(keys[index], index, undefined);
+    const id = canonicalJson(wire);
     const hash = keyHash(id);
     if (seen.get(id, hash)) continue;
     seen.set(id, true, hash);
@@ -98,7 +207,11 @@ export function projectionInput(
   };
 }
 
-/** Reads keys of one table: 100 per request, several requests in flight. */
+/**
+ * Reads keys of one table: 100 per request, several requests in flight. The distinct keys of
+ * a known schema are queued as {@linkcode DistinctKeys} and their entries made as they are
+ * taken, so that nothing is kept per waiting key.
+ */
 export class GetScheduler extends Scheduler<GetOp> {
   /** The items read so far. */
   readonly items: Item[] = [];
@@ -108,6 +221,9 @@ export class GetScheduler extends Scheduler<GetOp> {
   #shared: Record<string, unknown>;
   #perKey: number;
   #unmarshall: UnmarshallOptions | undefined;
+  #distinct: DistinctKeys | undefined;
+  /** The next of `#distinct` to take. */
+  #next = 0;
 
   /** Creates a scheduler reading from `table`. */
   constructor(
@@ -129,6 +245,39 @@ export class GetScheduler extends Scheduler<GetOp> {
     this.#unmarshall = run.numbers ? { numbers: run.numbers } : undefined;
   }
 
+  /** Queues distinct keys of the scheduler's (known) schema, and starts sending once. */
+  addDistinct(distinct: DistinctKeys): void {
+    this.#distinct = distinct;
+    this.#next = 0;
+    this.pump();
+  }
+
+  override get buffered(): number {
+    return super.buffered + (this.#distinct ? this.#distinct.count - this.#next : 0);
+  }
+
+  protected override takeUnsent(): GetOp[] {
+    const ops = super.takeUnsent();
+    const distinct = this.#distinct;
+    while (distinct && this.#next < distinct.count) ops.push(this.#make(this.#next++));
+    return ops;
+  }
+
+  /** The entry of the n-th distinct key; its arrival order is its place among them. */
+  #make(n: number): GetOp {
+    const { keys, positions, wires } = this.#distinct!;
+    const index = positions[n];
+    const original = keys[index] as Record<string, string>;
+    let wire = wires?.[n];
+    if (wire === undefined) {
+      const { partitionKey, sortKey } = this.#schema!;
+      wire = {};
+      wire[partitionKey.name] = { S: original[partitionKey.name] };
+      if (sortKey) wire[sortKey.name] = { S: original[sortKey.name] };
+    }
+    return { original, wire, id: undefined, index, seq: n, attempts: 0, notBefore: 0 };
+  }
+
   protected lanes(): number {
     return this.engine.concurrency;
   }
@@ -146,6 +295,12 @@ export class GetScheduler extends Scheduler<GetOp> {
     while (chunk.length < MAX_KEYS_PER_REQUEST && this.head < this.fresh.length) {
       chunk.push(this.fresh[this.head++]);
     }
+    const distinct = this.#distinct;
+    if (distinct) {
+      while (chunk.length < MAX_KEYS_PER_REQUEST && this.#next < distinct.count) {
+        chunk.push(this.#make(this.#next++));
+      }
+    }
     return chunk;
   }
 
@@ -153,13 +308,19 @@ export class GetScheduler extends Scheduler<GetOp> {
 
   protected async request(chunk: GetOp[]): Promise<GetOp[]> {
     const table = this.#table;
+    const keys: AttributeMap[] = new Array(chunk.length);
+    for (let i = 0; i < chunk.length; i++) keys[i] = chunk[i].wire;
     const output = await this.send(chunk, "BatchGetItem", {
-      RequestItems: { [table]: { Keys: chunk.map((op) => op.wire), ...this.#shared } },
+      RequestItems: { [table]: { Keys: keys, ...this.#shared } },
       ReturnConsumedCapacity: "TOTAL",
     }, { kind: "read", units: chunk.length * this.#perKey });
-    const got = (output.Responses as Record<string, AttributeMap[]> | undefined)?.[table] ?? [];
-    for (const wire of got) this.items.push(unmarshall(wire, this.#unmarshall));
-    this.metrics.items += got.length;
+    const got = (output.Responses as Record<string, AttributeMap[]> | undefined)?.[table];
+    if (got) {
+      const items = this.items;
+      const options = this.#unmarshall;
+      for (let i = 0; i < got.length; i++) items.push(unmarshall(got[i], options));
+      this.metrics.items += got.length;
+    }
     const left = (output.UnprocessedKeys as Record<string, { Keys: AttributeMap[] }> | undefined)
       ?.[table]
       ?.Keys;
@@ -174,7 +335,10 @@ type GetSchedulerMetrics = Scheduler<GetOp>["metrics"];
 
 function matchKeys(pending: GetOp[], left: AttributeMap[], schema?: ResolvedKeySchema): GetOp[] {
   const byId = new Map<string, GetOp>();
-  for (const op of pending) byId.set(op.id, op);
+  for (const op of pending) {
+    op.id ??= schema ? keyId(op.wire, schema) : canonicalJson(op.wire);
+    byId.set(op.id, op);
+  }
   return left.map((wire) => {
     const id = schema ? keyId(wire, schema) : canonicalJson(wire);
     return byId.get(id) ??

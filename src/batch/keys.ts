@@ -183,7 +183,7 @@ export function itemKeyId(
 }
 
 /** A checked key part's identity: the type is the schema's, so no marker is needed. */
-function partText(value: AttributeValue, type: KeyType): string {
+export function partText(value: AttributeValue, type: KeyType): string {
   const raw = (value as Record<string, string>)[type];
   return type === "N" ? canonicalNumber(raw) : raw;
 }

@@ -282,14 +282,20 @@ export abstract class Scheduler<Op extends Scheduled> {
     if (again.length) this.retries = again.concat(this.retries);
   }
 
+  /** Takes every entry not sent yet out of the queue, in order. */
+  protected takeUnsent(): Op[] {
+    const ops = this.fresh.slice(this.head);
+    this.fresh = [];
+    this.head = 0;
+    return ops;
+  }
+
   /** Fails every entry not in flight with the signal's reason. */
   #abortWaiting(): void {
     const reason = this.signal!.reason;
     const ahead = this.#dropAhead();
-    const waiting = this.retries.concat(...ahead.map((a) => a.chunk), this.fresh.slice(this.head));
+    const waiting = this.retries.concat(...ahead.map((a) => a.chunk), this.takeUnsent());
     this.retries = [];
-    this.fresh = [];
-    this.head = 0;
     for (const a of ahead) a.go(false);
     this.fail(waiting, reason);
   }
