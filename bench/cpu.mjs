@@ -244,10 +244,16 @@ if (!contenders[contender]) {
 const runner = await contenders[contender]();
 
 // The items and keys were just made and are still in the young generation: the first scavenges
-// after this would copy and promote them, charging the harness's own objects to whichever
-// contender runs next (the floor's prepare used to promote them before its clock, the others
-// paid for it inside theirs). Short-lived garbage made here settles them first, for everyone.
+// after this would copy and promote them, charging the harness's own objects (and the floor's
+// pre-built bodies, and what the previous phase left) to whichever contender's clock runs next.
+// A full collection before each clock settles them, for everyone: `gc()` where the runtime
+// exposes it (bench/run.ts starts Deno with --v8-flags=--expose-gc and Node with --expose-gc;
+// Bun has Bun.gc), else a burst of short-lived garbage.
 function settle() {
+  // deno-lint-ignore no-explicit-any
+  const g = /** @type {any} */ (globalThis);
+  if (typeof g.Bun?.gc === "function") return g.Bun.gc(true);
+  if (typeof g.gc === "function") return g.gc();
   const ring = new Array(1024);
   for (let i = 0; i < 8_000_000; i++) ring[i & 1023] = { i };
   return ring.length;
@@ -267,6 +273,7 @@ async function phase(items) {
     result.writeWallMs = performance.now() - t0;
   }
   if (PHASES.includes("get")) {
+    settle();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const got = await runner.get(keys);

@@ -62,9 +62,13 @@ function command(
   args: string[],
   flags: string[] = [],
 ): [string, string[]] {
-  if (runtime === "deno") return [DENO, ["run", "-A", "--quiet", ...flags, path(script), ...args]];
+  // `gc()` is exposed so that bench/cpu.mjs can collect before each clock (Bun has Bun.gc).
+  const gc = flags.some((flag) => flag.startsWith("--v8-flags")) ? [] : ["--v8-flags=--expose-gc"];
+  if (runtime === "deno") {
+    return [DENO, ["run", "-A", "--quiet", ...gc, ...flags, path(script), ...args]];
+  }
   if (runtime === "bun") return [BUN, [path(script), ...args]];
-  return [NODE, ["--no-warnings", path(script), ...args]];
+  return [NODE, ["--no-warnings", "--expose-gc", path(script), ...args]];
 }
 
 /** Runs a child to completion (killed after the time limit) and returns its stdout. */
