@@ -93,7 +93,6 @@ const TAIL = new Uint8Array(128);
 
 /** Runs the compression function over `data[0, end)` (whole blocks) into `state`. */
 function compress(state: Int32Array, data: Uint8Array, end: number): void {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
   let s4 = state[4], s5 = state[5], s6 = state[6], s7 = state[7];
   for (let p = 0; p < end; p += 64) {
@@ -101,7 +100,8 @@ function compress(state: Int32Array, data: Uint8Array, end: number): void {
     for (let i = 0; i < 64; i++) {
       let w: number;
       if (i < 16) {
-        w = W[i] = view.getInt32(p + i * 4);
+        const j = p + i * 4;
+        w = W[i] = (data[j] << 24) | (data[j + 1] << 16) | (data[j + 2] << 8) | data[j + 3];
       } else {
         const x = W[i - 15];
         const y = W[i - 2];
