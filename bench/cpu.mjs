@@ -250,7 +250,6 @@ const runner = await contenders[contender]();
 // exposes it (bench/run.ts starts Deno with --v8-flags=--expose-gc and Node with --expose-gc;
 // Bun has Bun.gc), else a burst of short-lived garbage.
 function settle() {
-  // deno-lint-ignore no-explicit-any
   const g = /** @type {any} */ (globalThis);
   if (typeof g.Bun?.gc === "function") return g.Bun.gc(true);
   if (typeof g.gc === "function") return g.gc();
