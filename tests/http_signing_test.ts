@@ -75,3 +75,44 @@ Deno.test("signatures equal aws4fetch's for bodies of every length around the ha
     );
   }
 });
+
+Deno.test("with the runtime's own fetch, the body sent is the body signed (encoded once, as bytes)", async () => {
+  const received: { headers: Headers; body: string }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    received.push({ headers: request.headers, body: await request.text() });
+    return new Response("{}", { headers: { "content-type": "application/x-amz-json-1.0" } });
+  });
+  try {
+    const endpoint = `http://127.0.0.1:${server.addr.port}`;
+    const backend = new HttpBackend({
+      region: "ap-southeast-2",
+      endpoint,
+      credentials: { accessKeyId: "AKID", secretAccessKey: "SECRET", sessionToken: "TOKEN" },
+    });
+    for (const text of ["", "plain", "é😀 ".repeat(40), "x".repeat(5000)]) {
+      await backend.execute("PutItem", { TableName: "table", Item: { a: { S: text } } });
+    }
+    assert.equal(received.length, 4);
+    for (const { headers, body } of received) {
+      const expected = await new AwsV4Signer({
+        method: "POST",
+        url: endpoint,
+        headers: {
+          "content-type": "application/x-amz-json-1.0",
+          "x-amz-target": headers.get("x-amz-target")!,
+        },
+        body,
+        accessKeyId: "AKID",
+        secretAccessKey: "SECRET",
+        sessionToken: "TOKEN",
+        service: "dynamodb",
+        region: "ap-southeast-2",
+        datetime: headers.get("x-amz-date")!,
+      }).sign();
+      assert.equal(headers.get("authorization"), expected.headers.get("authorization"));
+      assert.equal(JSON.parse(body).TableName, "table");
+    }
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -141,9 +141,9 @@ export class ReusingSigner extends AwsV4Signer {
   /** The hex SHA-256 of the body, as aws4fetch computes it. */
   override hexBodyHash(): Promise<string> {
     const body = this.body;
-    if (this.headers.has("X-Amz-Content-Sha256") || (body && typeof body !== "string")) {
-      return super.hexBodyHash();
-    }
+    if (this.headers.has("X-Amz-Content-Sha256")) return super.hexBodyHash();
+    if (body instanceof Uint8Array) return Promise.resolve(sha256Hex(body));
+    if (body && typeof body !== "string") return super.hexBodyHash();
     return Promise.resolve(sha256Hex(encoder.encode(body ?? "")));
   }
 
@@ -203,6 +203,9 @@ export class HttpBackend implements Backend {
   #credentials: Credentials | undefined;
   #fetch: typeof fetch;
   #transport: Transport | undefined;
+  // With the runtime's own fetch, bodies are encoded once, hashed and sent as those bytes; a
+  // custom fetch or a transport gets the body as text, as it always has.
+  #bytes: boolean;
   // aws4fetch keeps the derived signing key here, so it is computed once a day, not per request.
   #cache = new Map<string, ArrayBuffer>();
   #keys: KeyCache = new Map();
@@ -220,6 +223,7 @@ export class HttpBackend implements Backend {
     }
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#transport = options.transport;
+    this.#bytes = !options.fetch && !options.transport;
     this.#credentials = options.credentials;
     try {
       this.#origin = new URL(this.endpoint).origin;
@@ -244,7 +248,7 @@ export class HttpBackend implements Backend {
    */
   prepare(operation: string, input: Record<string, unknown>): PreparedRequest {
     const credentials = this.#credentials;
-    let body: string;
+    let body: string | Uint8Array<ArrayBuffer>;
     let signing: Promise<SignedHeaders>;
     let signedAt: number;
     // Once signed, sending calls fetch at once, not a turn of the event loop later.
@@ -256,7 +260,8 @@ export class HttpBackend implements Backend {
           { rule: "credentials" },
         );
       }
-      body = JSON.stringify(input);
+      const text = JSON.stringify(input);
+      body = this.#bytes ? encoder.encode(text) : text;
       signedAt = Date.now();
       signing = this.#sign(operation, body, credentials);
       // Seen when sent; a request never sent must not report an unhandled rejection.
@@ -281,7 +286,7 @@ export class HttpBackend implements Backend {
   /** Sends a signed request and reads its answer. */
   async #send(
     input: Record<string, unknown>,
-    body: string,
+    body: string | Uint8Array<ArrayBuffer>,
     headers: SignedHeaders,
     credentials: Credentials,
     options: ExecuteOptions,
@@ -293,9 +298,9 @@ export class HttpBackend implements Backend {
         ? await this.#transport.send({
           url: this.endpoint,
           method: "POST",
-          // #sign gives a transport plain headers.
+          // #sign gives a transport plain headers, and prepare() gives it the body as text.
           headers: headers as Record<string, string>,
-          body,
+          body: body as string,
           signal,
         })
         : await this.#fetch(this.endpoint, { method: "POST", headers, body, signal });
@@ -345,7 +350,7 @@ export class HttpBackend implements Backend {
   /** Every header of a signed request: the transport's signer, else aws4fetch's. */
   async #sign(
     operation: string,
-    body: string,
+    body: string | Uint8Array<ArrayBuffer>,
     credentials: Credentials,
   ): Promise<SignedHeaders> {
     const headers = {
@@ -358,7 +363,8 @@ export class HttpBackend implements Backend {
         method: "POST",
         url: this.endpoint,
         headers,
-        body,
+        // With a transport, prepare() keeps the body as text.
+        body: body as string,
         credentials,
         region: this.region,
         service: "dynamodb",
