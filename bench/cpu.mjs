@@ -17,6 +17,7 @@
 
 import process from "node:process";
 import { AwsClient } from "aws4fetch";
+import { makeItems, wireItem } from "./_items.mjs";
 
 function arg(name, fallback) {
   const at = process.argv.indexOf(name);
@@ -37,20 +38,6 @@ const fromSources = isDeno || isBun;
 const credentials = { accessKeyId: "AKIDBENCHMARK", secretAccessKey: "bench-secret-key" };
 const region = "us-east-1";
 const TABLE = "bench";
-
-function makeItems(count, offset = 0) {
-  return Array.from({ length: count }, (_, n) => {
-    const i = n + offset;
-    return {
-      pk: `USER#${String(i).padStart(8, "0")}`,
-      sk: "PROFILE",
-      name: `Benchmark User ${i}`,
-      email: `user${i}@example.com`,
-      age: 20 + (i % 60),
-      active: i % 3 !== 0,
-    };
-  });
-}
 
 function chunks(list, size) {
   const out = [];
@@ -173,17 +160,6 @@ async function awsLite() {
 }
 
 // --- the floor: aws4fetch sending bodies marshalled before the clock starts ----------------
-function wire(item) {
-  return {
-    pk: { S: item.pk },
-    sk: { S: item.sk },
-    name: { S: item.name },
-    email: { S: item.email },
-    age: { N: String(item.age) },
-    active: { BOOL: item.active },
-  };
-}
-
 function floor() {
   const aws = new AwsClient({ ...credentials, service: "dynamodb", region, retries: 0 });
   const send = async (target, body) => {
@@ -203,7 +179,7 @@ function floor() {
     prepare(items, keys) {
       writeBodies = chunks(items, 25).map((chunk) =>
         JSON.stringify({
-          RequestItems: { [TABLE]: chunk.map((i) => ({ PutRequest: { Item: wire(i) } })) },
+          RequestItems: { [TABLE]: chunk.map((i) => ({ PutRequest: { Item: wireItem(i) } })) },
         })
       );
       getBodies = chunks(keys, 100).map((chunk) =>

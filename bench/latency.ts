@@ -7,6 +7,7 @@
 //     [--concurrency 1,4,16] [--small-body]
 
 import { DynamoDBClient } from "../mod.ts";
+import { makeItems as makeItemsFrom, wireItem } from "./_items.mjs";
 
 function arg(name: string, fallback: string): string {
   const at = Deno.args.indexOf(name);
@@ -55,17 +56,8 @@ function cpuMs(): number {
 
 let offset = 0;
 function makeItems(count: number) {
-  return Array.from({ length: count }, () => {
-    const i = offset++;
-    return {
-      pk: `USER#${String(i).padStart(8, "0")}`,
-      sk: "PROFILE",
-      name: `Benchmark User ${i}`,
-      email: `user${i}@example.com`,
-      age: 20 + (i % 60),
-      active: i % 3 !== 0,
-    };
-  });
+  offset += count;
+  return makeItemsFrom(count, offset - count);
 }
 
 async function dynobatch(concurrency: number, requests: number) {
@@ -95,18 +87,7 @@ const body = JSON.stringify(
   SAME_BODY
     ? {
       RequestItems: {
-        bench: makeItems(25).map((item) => ({
-          PutRequest: {
-            Item: {
-              pk: { S: item.pk },
-              sk: { S: item.sk },
-              name: { S: item.name },
-              email: { S: item.email },
-              age: { N: String(item.age) },
-              active: { BOOL: item.active },
-            },
-          },
-        })),
+        bench: makeItems(25).map((item) => ({ PutRequest: { Item: wireItem(item) } })),
       },
       ReturnConsumedCapacity: "TOTAL",
     }

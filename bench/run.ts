@@ -1,4 +1,5 @@
 import { startDynalite } from "./_dynalite.ts";
+import { makeItems, wireItem } from "./_items.mjs";
 /**
  * Runs every benchmark in one go and prints a markdown table; with `--write`, also puts the
  * table into BENCHMARKS.md between its result markers.
@@ -251,21 +252,7 @@ async function bareFetch(endpoint: string, lanes: number, requests: number): Pro
   const bodies = Array.from({ length: requests }, (_, r) =>
     JSON.stringify({
       RequestItems: {
-        bench: Array.from({ length: 25 }, (_, n) => {
-          const i = r * 25 + n;
-          return {
-            PutRequest: {
-              Item: {
-                pk: { S: `USER#${String(i).padStart(8, "0")}` },
-                sk: { S: "PROFILE" },
-                name: { S: `Benchmark User ${i}` },
-                email: { S: `user${i}@example.com` },
-                age: { N: String(20 + (i % 60)) },
-                active: { BOOL: i % 3 !== 0 },
-              },
-            },
-          };
-        }),
+        bench: makeItems(25, r * 25).map((item) => ({ PutRequest: { Item: wireItem(item) } })),
       },
       ReturnConsumedCapacity: "TOTAL",
     }));
