@@ -1,7 +1,7 @@
 // One contender of the client-CPU benchmark, run as a fresh process under Deno, Node or Bun against
 // the stub server. Prints one JSON line: CPU and wall time of the write and get phases.
 //
-//   node bench/cpu.mjs --contender dynobatch|dynobatch-node|sdk|aws-lite|floor --endpoint URL
+//   node bench/cpu.mjs --contender dynobatch|dynobatch-node|sdk|aws-lite|floor|fetch --endpoint URL
 //     [--items 100000]
 //     [--concurrency 4] [--warmup N] [--phases write,get]
 //   deno run -A bench/cpu.mjs ...
@@ -9,7 +9,8 @@
 //
 // dynobatch-node is dynobatch with nodeTransport() (node:http, node:crypto; dist/node.js under
 // Node); aws-lite is @aws-lite/client with its DynamoDB plugin (node:http, keep-alive) and the
-// same hand-written chunk-and-retry loop as the SDK.
+// same hand-written chunk-and-retry loop as the SDK; fetch is bare unsigned fetch of bodies built
+// before the clock (the latency-bound section's reference).
 //
 // All of them send the same requests (25 puts or 100 keys each, 4 in flight) after a warm-up
 // (5% of the items unless --warmup says otherwise). The runner also uses it against dynalite
@@ -160,7 +161,7 @@ async function awsLite() {
 }
 
 // --- the floor: aws4fetch sending bodies marshalled before the clock starts ----------------
-function floor() {
+function floor(extend = (body) => body) {
   const aws = new AwsClient({ ...credentials, service: "dynamodb", region, retries: 0 });
   const send = async (target, body) => {
     const res = await aws.fetch(endpoint, {
@@ -175,21 +176,7 @@ function floor() {
   };
   let writeBodies = [];
   let getBodies = [];
-  return {
-    prepare(items, keys) {
-      writeBodies = chunks(items, 25).map((chunk) =>
-        JSON.stringify({
-          RequestItems: { [TABLE]: chunk.map((i) => ({ PutRequest: { Item: wireItem(i) } })) },
-        })
-      );
-      getBodies = chunks(keys, 100).map((chunk) =>
-        JSON.stringify({
-          RequestItems: {
-            [TABLE]: { Keys: chunk.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } })) },
-          },
-        })
-      );
-    },
+  const over = (send) => ({
     write: () =>
       pool(writeBodies.length, CONCURRENCY, (i) => send("BatchWriteItem", writeBodies[i])),
     get: async () => {
@@ -200,11 +187,49 @@ function floor() {
       });
       return got;
     },
+  });
+  return {
+    over,
+    ...over(send),
+    prepare(items, keys) {
+      writeBodies = chunks(items, 25).map((chunk) =>
+        JSON.stringify(extend({
+          RequestItems: { [TABLE]: chunk.map((i) => ({ PutRequest: { Item: wireItem(i) } })) },
+        }))
+      );
+      getBodies = chunks(keys, 100).map((chunk) =>
+        JSON.stringify({
+          RequestItems: {
+            [TABLE]: { Keys: chunk.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } })) },
+          },
+        })
+      );
+    },
   };
+}
+
+// --- bare unsigned fetch: what the runtime's HTTP stack alone costs ----------------------------
+// The latency-bound section's reference. Its bodies are the ones dynobatch sends (with
+// ReturnConsumedCapacity), built before the clock starts; the stub does not check signatures.
+function bareFetch() {
+  const runner = floor((body) => ({ ...body, ReturnConsumedCapacity: "TOTAL" }));
+  const send = async (target, body) => {
+    const res = await fetch(endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": `DynamoDB_20120810.${target}`,
+      },
+      body,
+    });
+    return res.json();
+  };
+  return { ...runner, ...runner.over(send) };
 }
 
 const contenders = {
   dynobatch: () => dynobatch(),
+  fetch: bareFetch,
   "dynobatch-node": dynobatchNode,
   sdk,
   "aws-lite": awsLite,
