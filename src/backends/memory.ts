@@ -80,7 +80,9 @@ function unpack(packed: readonly unknown[]): AttributeMap {
       : type === "BOOL"
       ? { BOOL: raw as boolean }
       : cloneValue(raw as AttributeValue);
-    setOwn(item, packed[i] as string, value);
+    const name = packed[i] as string;
+    if (name === "__proto__") setOwn(item, name, value);
+    else item[name] = value;
   }
   return item;
 }
