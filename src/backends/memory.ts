@@ -80,7 +80,9 @@ function unpack(packed: readonly unknown[]): AttributeMap {
       : type === "BOOL"
       ? { BOOL: raw as boolean }
       : cloneValue(raw as AttributeValue);
-    setOwn(item, packed[i] as string, value);
+    const name = packed[i] as string;
+    if (name === "__proto__") setOwn(item, name, value);
+    else item[name] = value;
   }
   return item;
 }
@@ -303,7 +305,15 @@ class MemoryStore implements TableStore {
 class MemoryTransaction implements StoreTransaction {
   readonly #store: MemoryStore;
   readonly #tables = new Map<string, TableRecord | typeof DELETED>();
-  readonly #items = new Map<string, Map<string, MemoryEntry | typeof DELETED>>();
+  /**
+   * The pending writes, in order: table, key and entry of each (three parallel lists, so that
+   * a write costs no map insert; reads after a write in the same transaction are rare).
+   */
+  #writeTables: string[] = [];
+  #writeKeys: string[] = [];
+  #writeEntries: (MemoryEntry | typeof DELETED)[] = [];
+  /** Tables whose committed items this transaction no longer sees (deleted or replaced). */
+  readonly #cleared = new Set<string>();
 
   constructor(store: MemoryStore) {
     this.#store = store;
@@ -318,29 +328,56 @@ class MemoryTransaction implements StoreTransaction {
   putTable(record: TableRecord): void {
     const existing = this.getTable(record.TableName);
     this.#tables.set(record.TableName, record);
-    if (existing?.TableId !== record.TableId) this.#items.set(record.TableName, new Map());
+    if (existing?.TableId !== record.TableId) this.#clear(record.TableName);
   }
 
   deleteTable(name: string): void {
     this.#tables.set(name, DELETED);
-    this.#items.delete(name);
+    this.#clear(name);
+  }
+
+  /** Forgets the pending writes of a table and hides its committed items. */
+  #clear(name: string): void {
+    this.#cleared.add(name);
+    const tables = this.#writeTables;
+    if (!tables.includes(name)) return;
+    const keys = this.#writeKeys;
+    const entries = this.#writeEntries;
+    this.#writeTables = [];
+    this.#writeKeys = [];
+    this.#writeEntries = [];
+    for (let i = 0; i < tables.length; i++) {
+      if (tables[i] === name) continue;
+      this.#writeTables.push(tables[i]);
+      this.#writeKeys.push(keys[i]);
+      this.#writeEntries.push(entries[i]);
+    }
   }
 
   listTables(): string[] {
     return [...this.#store.tables.keys()].sort();
   }
 
+  /** The entry under `key` as this transaction sees it: its last pending write, else the store's. */
+  #entry(table: string, key: string): MemoryEntry | undefined {
+    const keys = this.#writeKeys;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      if (keys[i] === key && this.#writeTables[i] === table) {
+        const entry = this.#writeEntries[i];
+        return entry === DELETED ? undefined : entry;
+      }
+    }
+    if (this.#cleared.size && this.#cleared.has(table)) return undefined;
+    return this.#store.tables.get(table)?.items.map.get(key);
+  }
+
   getItem(table: string, key: string): AttributeMap | undefined {
-    const pending = this.#items.get(table)?.get(key);
-    if (pending === DELETED) return undefined;
-    const entry = pending ?? this.#store.tables.get(table)?.items.map.get(key);
+    const entry = this.#entry(table, key);
     return entry && unpack(entry.packed);
   }
 
   getSizedItem(table: string, key: string): SizedItem | undefined {
-    const pending = this.#items.get(table)?.get(key);
-    if (pending === DELETED) return undefined;
-    const entry = pending ?? this.#store.tables.get(table)?.items.map.get(key);
+    const entry = this.#entry(table, key);
     return entry && { item: unpack(entry.packed), size: entry.size };
   }
 
@@ -351,11 +388,17 @@ class MemoryTransaction implements StoreTransaction {
     indexKeys: IndexKeys,
     size = itemSize(item),
   ): void {
-    this.#pending(table).set(key, { packed: pack(item), indexKeys, size });
+    this.#write(table, key, { packed: pack(item), indexKeys, size });
   }
 
   deleteItem(table: string, key: string): void {
-    this.#pending(table).set(key, DELETED);
+    this.#write(table, key, DELETED);
+  }
+
+  #write(table: string, key: string, entry: MemoryEntry | typeof DELETED): void {
+    this.#writeTables.push(table);
+    this.#writeKeys.push(key);
+    this.#writeEntries.push(entry);
   }
 
   readRange(table: string, range: RangeRead): StoredItem[] {
@@ -376,24 +419,23 @@ class MemoryTransaction implements StoreTransaction {
     }));
   }
 
-  #pending(table: string): Map<string, MemoryEntry | typeof DELETED> {
-    let pending = this.#items.get(table);
-    if (!pending) this.#items.set(table, pending = new Map());
-    return pending;
-  }
-
   commit(): void {
+    const store = this.#store;
     for (const [name, record] of this.#tables) {
-      const existing = this.#store.tables.get(name);
-      if (record === DELETED) this.#store.tables.delete(name);
+      const existing = store.tables.get(name);
+      if (record === DELETED) store.tables.delete(name);
       // The same table with new settings (UpdateTable) keeps its items.
       else if (existing?.record.TableId === record.TableId) existing.record = record;
-      else this.#store.create(record);
+      else store.create(record);
     }
-    for (const [name, writes] of this.#items) {
-      const table = this.#store.tables.get(name);
-      if (!table) continue;
-      for (const [key, entry] of writes) this.#store.write(table, key, entry);
+    const tables = this.#writeTables;
+    const keys = this.#writeKeys;
+    const entries = this.#writeEntries;
+    let name: string | undefined;
+    let table: MemoryTable | undefined;
+    for (let i = 0; i < tables.length; i++) {
+      if (tables[i] !== name) table = store.tables.get(name = tables[i]);
+      if (table) store.write(table, keys[i], entries[i]);
     }
   }
 }

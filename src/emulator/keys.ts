@@ -276,13 +276,16 @@ function checkKeySize(value: AttributeValue, part: KeyPart, isHash: boolean): vo
 
 /** Checks a key (GetItem, DeleteItem, BatchGetItem, delete requests) against the schema. */
 export function validateKey(key: AttributeMap, parts: readonly KeyPart[]): void {
-  if (Object.keys(key).length !== parts.length) throw validationError(KEY_MISMATCH);
+  let count = 0;
+  for (const _ in key) count++;
+  if (count !== parts.length) throw validationError(KEY_MISMATCH);
   validateKeyValues(key, parts);
 }
 
 /** Checks that `key` has the key attributes of `parts`, of their types (extra ones allowed). */
 export function validateKeyValues(key: AttributeMap, parts: readonly KeyPart[]): void {
-  parts.forEach((part, i) => {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
     const value = getOwn(key, part.name);
     if (!value || !Object.hasOwn(value, part.type)) throw validationError(KEY_MISMATCH);
     const empty = emptyKeyValue(value, part.type);
@@ -292,7 +295,7 @@ export function validateKeyValues(key: AttributeMap, parts: readonly KeyPart[]):
       );
     }
     checkKeySize(value, part, i === 0);
-  });
+  }
 }
 
 /**
@@ -303,7 +306,9 @@ export function validateKeyValues(key: AttributeMap, parts: readonly KeyPart[]):
  *   or mistyped table key as a schema mismatch.
  */
 export function validateItemKey(item: AttributeMap, record: TableRecord, batch = false): void {
-  keyParts(record).forEach((part, i) => {
+  const parts = keyParts(record);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
     const value = getOwn(item, part.name);
     if (!value) {
       throw validationError(
@@ -328,8 +333,10 @@ export function validateItemKey(item: AttributeMap, record: TableRecord, batch =
       );
     }
     checkKeySize(value, part, i === 0);
-  });
-  for (const index of record.GlobalSecondaryIndexes ?? []) {
+  }
+  const indexes = record.GlobalSecondaryIndexes;
+  if (!indexes?.length) return;
+  for (const index of indexes) {
     keyParts(record, index.KeySchema).forEach((part, i) => {
       const value = getOwn(item, part.name);
       if (!value) return;
@@ -353,7 +360,11 @@ export function validateItemKey(item: AttributeMap, record: TableRecord, batch =
 
 /** Checks an item's size against DynamoDB's 400 KB limit; returns the size. */
 export function checkItemSize(item: AttributeMap): number {
-  const size = itemSize(item);
+  return checkSize(itemSize(item));
+}
+
+/** Checks an item size (counted already) against DynamoDB's 400 KB limit; returns it. */
+export function checkSize(size: number): number {
   if (size > MAX_ITEM_BYTES) {
     throw validationError("Item size has exceeded the maximum allowed size");
   }

@@ -8,6 +8,7 @@
 
 import { DynamoDBError } from "../errors.ts";
 import type { AttributeMap, AttributeValue } from "../wire/types.ts";
+import { numberSize, utf8Length, valueSize } from "../wire/size.ts";
 
 /** A `ValidationException`, as DynamoDB returns it. */
 export function validationError(message: string): DynamoDBError {
@@ -482,6 +483,48 @@ export function normalizeMap(value: unknown): AttributeMap {
   const result: AttributeMap = {};
   if (!map) return result;
   for (const name in map) setOwn(result, name, normalizeValue(map[name]));
+  return result;
+}
+
+/** Where {@linkcode normalizeItem} leaves the size of the item it copied. */
+export interface ItemSizeOut {
+  /** The item's size in bytes, by DynamoDB's rules (as `itemSize` counts it). */
+  size: number;
+}
+
+/** The UTF-8 length of a short string by a loop (no regex), else `utf8Length`'s. */
+function textBytes(text: string): number {
+  const n = text.length;
+  if (n > 64) return utf8Length(text);
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) >= 0x80) return utf8Length(text);
+  return n;
+}
+
+/**
+ * {@linkcode normalizeMap} of an item that also counts the copy's size into `out.size`, in
+ * the same pass: the same value as `itemSize` of the copy.
+ */
+export function normalizeItem(value: unknown, out: ItemSizeOut): AttributeMap {
+  const map = optionalMap(value, "com.amazonaws.dynamodb.v20120810.AttributeValue");
+  const result: AttributeMap = {};
+  let size = 0;
+  if (map) {
+    for (const name in map) {
+      const normalized = normalizeValue(map[name]);
+      const v = normalized as { S?: string; N?: string; BOOL?: boolean };
+      size += textBytes(name) +
+        (v.S !== undefined
+          ? textBytes(v.S)
+          : v.N !== undefined
+          ? numberSize(v.N)
+          : v.BOOL !== undefined
+          ? 1
+          : valueSize(normalized));
+      if (name === "__proto__") setOwn(result, name, normalized);
+      else result[name] = normalized;
+    }
+  }
+  out.size = size;
   return result;
 }
 

@@ -13,7 +13,7 @@ import { applyProjection, type PathElement } from "../expressions/projection.ts"
 import { prepareExpressions } from "../expressions/params.ts";
 import { indexWriteUnits } from "../indexes.ts";
 import {
-  checkItemSize,
+  checkSize,
   hash32,
   indexKeysOf,
   type KeyPart,
@@ -28,6 +28,8 @@ import {
   Constraints,
   getOwn,
   isObject,
+  type ItemSizeOut,
+  normalizeItem,
   normalizeMap,
   optionalBoolean,
   optionalList,
@@ -94,7 +96,16 @@ function keyHash(key: AttributeMap): number {
     let h = 0x811c9dc5;
     for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
     h = Math.imul(h, 0x01000193);
-    const text = valueText(key[name]);
+    // The same hash as of valueText's text, without building it for the common types.
+    const v = key[name] as Record<string, unknown>;
+    let text: string;
+    if (typeof v.S === "string") {
+      h = Math.imul(h ^ 83, 0x01000193); // "S"
+      text = v.S;
+    } else if (typeof v.N === "string") {
+      h = Math.imul(h ^ 78, 0x01000193); // "N"
+      text = v.N;
+    } else text = valueText(key[name]);
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
     sum = (sum + (h >>> 2)) & 0x3fffffff;
   }
@@ -377,6 +388,7 @@ export function batchWriteItem(
     throw validationError("Too many items requested for the BatchWriteItem call");
   }
   const elements: WriteElement[] = [];
+  const counted: ItemSizeOut = { size: 0 };
   for (const table of tables) {
     const list = requestItems![table] as Record<string, unknown>[];
     for (const r of list) {
@@ -390,8 +402,8 @@ export function batchWriteItem(
     }
     for (const raw of list) {
       if (raw.PutRequest) {
-        const item = normalizeMap((raw.PutRequest as Record<string, unknown>).Item);
-        elements.push({ table, raw, put: item, size: checkItemSize(item) });
+        const item = normalizeItem((raw.PutRequest as Record<string, unknown>).Item, counted);
+        elements.push({ table, raw, put: item, size: checkSize(counted.size) });
       } else {
         const key = normalizeMap((raw.DeleteRequest as Record<string, unknown>).Key);
         elements.push({ table, raw, deleteKey: key, size: 0 });
