@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import { marshall as sdkMarshall } from "@aws-sdk/util-dynamodb";
 import fc from "fast-check";
-import { extractKey, itemKeyId, keyId, resolveKeySchema } from "../src/batch/keys.ts";
+import {
+  extractKey,
+  itemKeyId,
+  keyId,
+  resolveKeySchema,
+  snapshotKeyId,
+} from "../src/batch/keys.ts";
 import {
   chunkWrites,
   dedupeWrites,
@@ -16,7 +22,7 @@ import {
   preparePut,
   type WriteOp,
 } from "../src/batch/write.ts";
-import { marshall, marshallSized, unmarshall } from "../src/wire/marshall.ts";
+import { expandSnapshot, marshall, snapshotSized, unmarshall } from "../src/wire/marshall.ts";
 import { encodeBase64 } from "../src/wire/base64.ts";
 import { NumberValue } from "../src/wire/number.ts";
 import { base64Length, itemSize, utf8Length } from "../src/wire/size.ts";
@@ -349,19 +355,23 @@ Deno.test("property: itemSize follows DynamoDB's rules", () => {
   );
 });
 
-Deno.test("property: marshallSized marshals as marshall does and sizes as itemSize does", () => {
+Deno.test("property: snapshotSized expands to what marshall makes and sizes as itemSize does", () => {
   fc.assert(
     fc.property(item, fc.nat(), (it, index) => {
       const out = { size: -1 };
-      const wire = marshallSized(it, index, out);
+      const snapshot = snapshotSized(it, index, out);
+      const wire = expandSnapshot(snapshot);
       assert.deepEqual(wire, marshall(it));
       assert.equal(out.size, itemSize(wire));
+      // Every expansion is a new map with the same content.
+      assert.notEqual(expandSnapshot(snapshot), wire);
+      assert.deepEqual(expandSnapshot(snapshot), wire);
     }),
     RUNS,
   );
 });
 
-Deno.test("property: marshallSized fails as marshall does, naming the index", () => {
+Deno.test("property: snapshotSized fails as marshall does, naming the index", () => {
   const bad = fc.oneof(
     fc.constant(undefined),
     fc.constant(new Set()),
@@ -383,7 +393,7 @@ Deno.test("property: marshallSized fails as marshall does, naming the index", ()
         assert.fail("expected an error");
       };
       assert.deepEqual(
-        caught(() => marshallSized(broken, index, { size: 0 })),
+        caught(() => snapshotSized(broken, index, { size: 0 })),
         caught(() => marshall(broken, { index })),
       );
     }),
@@ -467,6 +477,38 @@ Deno.test("property: itemKeyId is keyId of extractKey, with the same errors", ()
       assert.deepEqual(
         outcome(() => itemKeyId(wire, schema, "item", index)),
         outcome(() => keyId(extractKey(wire, schema, { label: "item", index }, false), schema)),
+      );
+    }),
+    RUNS,
+  );
+});
+
+Deno.test("property: snapshotKeyId is itemKeyId of the expanded item, with the same errors", () => {
+  const part = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(""),
+    fc.constant(null),
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom<NativeValue>(1, 0, -2.5, new NumberValue("1.0"), true, false, [1], { a: "b" }),
+  );
+  const outcome = (f: () => string) => {
+    try {
+      return { id: f() };
+    } catch (err) {
+      return { err };
+    }
+  };
+  const schemas = [
+    schema,
+    resolveKeySchema({ partitionKey: "pk", sortKey: "sk" }),
+    resolveKeySchema({ partitionKey: { name: "pk", type: "N" } }),
+  ];
+  fc.assert(
+    fc.property(part, part, fc.nat(), fc.constantFrom(...schemas), (pk, sk, index, s) => {
+      const snapshot = snapshotSized({ pk, sk, other: "x" }, index, { size: 0 });
+      assert.deepEqual(
+        outcome(() => snapshotKeyId(snapshot, s, "item", index)),
+        outcome(() => itemKeyId(expandSnapshot(snapshot), s, "item", index)),
       );
     }),
     RUNS,

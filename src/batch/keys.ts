@@ -6,7 +6,7 @@
  */
 
 import { ValidationError } from "../errors.ts";
-import { marshall } from "../wire/marshall.ts";
+import { marshall, type Snapshot } from "../wire/marshall.ts";
 import type {
   AttributeMap,
   AttributeValue,
@@ -95,7 +95,16 @@ function checkPart(
   label: string,
   index: number,
 ): AttributeValue {
-  const value = map[part.name];
+  return checkValue(map[part.name], part, label, index);
+}
+
+/** Checks the value of one key attribute (`undefined`: missing) as {@linkcode checkPart} does. */
+function checkValue(
+  value: AttributeValue | undefined,
+  part: Required<KeyAttribute>,
+  label: string,
+  index: number,
+): AttributeValue {
   if (value === undefined) {
     throw new ValidationError(
       `${label} ${index}: key attribute '${part.name}' is missing`,
@@ -180,6 +189,40 @@ export function itemKeyId(
   if (!sort) return hash;
   const range = partText(checkPart(map, sort, label, index), sort.type);
   return hash.length + ":" + hash + range;
+}
+
+/**
+ * {@linkcode itemKeyId} of the item a {@linkcode Snapshot} holds, without expanding it: a string
+ * key part is read as it is.
+ */
+export function snapshotKeyId(
+  snapshot: Snapshot,
+  schema: ResolvedKeySchema,
+  label: string,
+  index: number,
+): string {
+  const hash = snapshotPart(snapshot, schema.partitionKey, label, index);
+  const sort = schema.sortKey;
+  if (!sort) return hash;
+  const range = snapshotPart(snapshot, sort, label, index);
+  return hash.length + ":" + hash + range;
+}
+
+function snapshotPart(
+  snapshot: Snapshot,
+  part: Required<KeyAttribute>,
+  label: string,
+  index: number,
+): string {
+  const value = snapshot[part.name];
+  if (typeof value === "string" && value !== "" && part.type === "S") return value;
+  // Anything else is checked (and reported) as the expanded item's attribute would be.
+  const av = typeof value === "string"
+    ? { S: value }
+    : typeof value === "boolean"
+    ? { BOOL: value }
+    : value;
+  return partText(checkValue(av, part, label, index), part.type);
 }
 
 /** A checked key part's identity: the type is the schema's, so no marker is needed. */

@@ -7,7 +7,13 @@
  */
 
 import { type UnprocessedWrites, ValidationError } from "../errors.ts";
-import { marshallSized, type SizeOut, unmarshall } from "../wire/marshall.ts";
+import {
+  expandSnapshot,
+  type SizeOut,
+  type Snapshot,
+  snapshotSized,
+  unmarshall,
+} from "../wire/marshall.ts";
 import { itemSize, MAX_ITEM_BYTES } from "../wire/size.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
 import { KeyTable } from "./_key_table.ts";
@@ -18,6 +24,7 @@ import {
   keyId,
   marshallKey,
   type ResolvedKeySchema,
+  snapshotKeyId,
 } from "./keys.ts";
 import type { Scheduled } from "./scheduler.ts";
 
@@ -49,7 +56,8 @@ export interface WriteOp extends Scheduled {
 /**
  * A put or delete as {@linkcode preparePut} and {@linkcode prepareDelete} make it: one shape
  * for every operation, and the request entry built when a request is, so that only the
- * marshalled item stays in memory while the operation waits.
+ * item's {@linkcode Snapshot} (puts) or marshalled key (deletes) stays in memory while the
+ * operation waits.
  */
 class PreparedWrite implements WriteOp {
   seq = 0;
@@ -62,16 +70,21 @@ class PreparedWrite implements WriteOp {
   constructor(
     readonly original: Item | Key,
     readonly isDelete: boolean,
-    /** The item (puts) or key (deletes) in DynamoDB JSON. */
-    readonly wire: AttributeMap,
+    /** The item's snapshot (puts) or the key in DynamoDB JSON (deletes). */
+    readonly data: Snapshot | AttributeMap,
     readonly size: number,
     readonly index: number,
   ) {}
 
+  /** The item (puts) or key (deletes) in DynamoDB JSON; a put's is made anew at each call. */
+  get wire(): AttributeMap {
+    return this.isDelete ? this.data as AttributeMap : expandSnapshot(this.data as Snapshot);
+  }
+
   get request(): WriteOp["request"] {
     return this.isDelete
-      ? { DeleteRequest: { Key: this.wire } }
-      : { PutRequest: { Item: this.wire } };
+      ? { DeleteRequest: { Key: this.data as AttributeMap } }
+      : { PutRequest: { Item: expandSnapshot(this.data as Snapshot) } };
   }
 }
 
@@ -87,7 +100,7 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
       },
     );
   }
-  const wire = marshallSized(item, index, sized);
+  const snapshot = snapshotSized(item, index, sized);
   const size = sized.size;
   if (size > MAX_ITEM_BYTES) {
     throw new ValidationError(
@@ -95,12 +108,12 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
       { index, rule: "item-size", value: size },
     );
   }
-  const op = new PreparedWrite(item, false, wire, size, index);
-  if (schema) op.id = itemKeyId(wire, schema, "item", index);
+  const op = new PreparedWrite(item, false, snapshot, size, index);
+  if (schema) op.id = snapshotKeyId(snapshot, schema, "item", index);
   return op;
 }
 
-/** Receives the size of each item {@linkcode preparePut} marshals (one at a time). */
+/** Receives the size of each item {@linkcode preparePut} takes (one at a time). */
 const sized: SizeOut = { size: 0 };
 
 /** Marshals and checks one delete. Throws {@linkcode ValidationError} naming the key. */
@@ -147,6 +160,10 @@ export function chunkWrites(ops: WriteOp[]): WriteOp[][] {
  * @throws {ValidationError} Naming the operation, when its key does not fit the schema.
  */
 export function identify(op: WriteOp, schema: ResolvedKeySchema): void {
+  if (op instanceof PreparedWrite && !op.isDelete) {
+    op.id = snapshotKeyId(op.data as Snapshot, schema, "item", op.index);
+    return;
+  }
   const wire = wireOf(op);
   op.id = op.isDelete
     ? keyId(extractKey(wire, schema, { label: "key", index: op.index }, true), schema)

@@ -88,52 +88,83 @@ export function marshall(item: Item, options?: MarshallOptions): AttributeMap {
   }
 }
 
-/** Where {@linkcode marshallSized} puts the size of the item it marshalled. */
+/** Where {@linkcode snapshotSized} puts the size of the item it took. */
 export interface SizeOut {
   /** The item's size by DynamoDB's rules, as `itemSize` computes it. */
   size: number;
 }
 
 /**
- * Marshals an item like {@linkcode marshall} with `{ index }`, and computes its size by
- * DynamoDB's rules on the way (as `itemSize` of the result would), into `out.size`: the
- * top-level strings, numbers and booleans of a write are sized without walking them again.
+ * An item as a write holds it until its request is built: its top-level strings and booleans as
+ * they are (they cannot change), every other value already in DynamoDB JSON (a copy, so that
+ * the caller changing a nested object later changes nothing). {@linkcode expandSnapshot} makes
+ * the item in DynamoDB JSON. Keeping scalars bare is one object per item instead of one per
+ * attribute for as long as the write waits, which the garbage collector would otherwise copy.
+ */
+export type Snapshot = Record<string, string | boolean | AttributeValue>;
+
+/**
+ * Checks an item like {@linkcode marshall} with `{ index }` and takes its {@linkcode Snapshot},
+ * computing its size by DynamoDB's rules on the way (as `itemSize` of the marshalled item
+ * would), into `out.size`: the top-level strings, numbers and booleans are sized without walking
+ * them again.
  *
  * @throws {ValidationError} As {@linkcode marshall} does.
  */
-export function marshallSized(item: Item, index: number, out: SizeOut): AttributeMap {
+export function snapshotSized(item: Item, index: number, out: SizeOut): Snapshot {
   try {
     checkItem(item);
     const map = item as Record<string, unknown>;
-    const wire: AttributeMap = {};
+    const snapshot: Snapshot = {};
     let size = 0;
     let key = "";
     try {
       for (key in map) {
         const value = map[key];
-        if (value === undefined) continue;
-        const av = toAttributeValue(value, 0);
-        size += utf8Length(key) +
-          (typeof value === "string"
-            ? utf8Length(value)
-            : typeof value === "number"
-            ? numberSize((av as { N: string }).N)
-            : typeof value === "boolean"
-            ? 1
-            : valueSize(av));
-        if (key === "__proto__") define(wire, key, av);
-        else wire[key] = av;
+        let kept: string | boolean | AttributeValue;
+        if (typeof value === "string") {
+          size += utf8Length(key) + utf8Length(value);
+          kept = value;
+        } else if (typeof value === "boolean") {
+          size += utf8Length(key) + 1;
+          kept = value;
+        } else if (value === undefined) {
+          continue;
+        } else {
+          const av = toAttributeValue(value, 0);
+          size += utf8Length(key) +
+            (typeof value === "number" ? numberSize((av as { N: string }).N) : valueSize(av));
+          kept = av;
+        }
+        if (key === "__proto__") define(snapshot, key, kept);
+        else snapshot[key] = kept;
       }
     } catch (error) {
       if (error instanceof Fault) error.keys.push(key);
       throw error;
     }
     out.size = size;
-    return wire;
+    return snapshot;
   } catch (error) {
     if (error instanceof Fault) throw validationError(error, "", index);
     throw error;
   }
+}
+
+/** The item a {@linkcode Snapshot} holds, in DynamoDB JSON (a new map each time). */
+export function expandSnapshot(snapshot: Snapshot): AttributeMap {
+  const wire: AttributeMap = {};
+  for (const key in snapshot) {
+    const value = snapshot[key];
+    const av = typeof value === "string"
+      ? { S: value }
+      : typeof value === "boolean"
+      ? { BOOL: value }
+      : value;
+    if (key === "__proto__") define(wire, key, av);
+    else wire[key] = av;
+  }
+  return wire;
 }
 
 /**
