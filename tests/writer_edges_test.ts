@@ -358,3 +358,53 @@ Deno.test("a writer that is collected without a close warns", async () => {
   const stderr = new TextDecoder().decode(out.stderr);
   assert.match(stderr, /BatchWriter for 'orders' was never closed; 3 operation\(s\)/);
 });
+
+// What a put hands over is what gets written: the caller changing its object afterwards (top
+// level or nested, while the put waits in the buffer or is sent again after being left
+// unprocessed) changes nothing that is stored.
+Deno.test("a put writes the item as it was when handed over, whatever the caller changes later", async () => {
+  const memory = new MemoryBackend({ faults: { seed: 3, unprocessedRate: 0.5 } });
+  const client = new DynamoDBClient({ backend: memory, retry: FAST });
+  await client.createTable("items", { partitionKey: "pk" });
+  const made = (i: number) => ({
+    pk: `k${i}`,
+    name: `name ${i}`,
+    on: true,
+    n: i,
+    nested: { list: [1, "a"], deep: { x: `x${i}` } },
+    tags: new Set(["a", "b"]),
+    bytes: new Uint8Array([1, 2, 3]),
+  });
+  const handed = Array.from({ length: 60 }, (_, i) => made(i));
+  {
+    await using writer = new BatchWriter(client, "items", { maxBuffered: 100 });
+    for (const item of handed) await writer.put(item);
+    // Still buffered or in flight: change every object the caller handed over.
+    for (const item of handed) {
+      item.name = "changed";
+      item.on = false;
+      item.n = -1;
+      item.nested.list.push("changed");
+      item.nested.deep.x = "changed";
+      item.tags.add("changed");
+      item.bytes[0] = 9;
+    }
+  }
+  const got = await client.batchGet("items", handed.map((_, i) => ({ pk: `k${i}` })));
+  got.sort((a, b) => Number(a.n) - Number(b.n));
+  assert.equal(got.length, 60);
+  for (let i = 0; i < 60; i++) assert.deepEqual(got[i], made(i));
+
+  // The same for batchWrite, changed while its promise is pending.
+  await client.createTable("more", { partitionKey: "pk" });
+  const more = Array.from({ length: 60 }, (_, i) => made(i));
+  const pending = client.batchWrite("more", more);
+  for (const item of more) {
+    item.name = "changed";
+    item.nested.deep.x = "changed";
+  }
+  await pending;
+  const again = await client.batchGet("more", more.map((_, i) => ({ pk: `k${i}` })));
+  again.sort((a, b) => Number(a.n) - Number(b.n));
+  for (let i = 0; i < 60; i++) assert.deepEqual(again[i], made(i));
+});
