@@ -22,6 +22,26 @@ export function keyHash(key: string): number {
 }
 
 /**
+ * {@linkcode keyHash} of the identity `itemKeyId` makes of a key's parts (the partition key's
+ * text alone, or its length, `:`, and both texts), without joining them: the joined text would
+ * be copied into one piece just to be read once.
+ */
+export function idHash(first: string, second: string | undefined): number {
+  let h = SEED ^ 0x811c9dc5;
+  if (second !== undefined) {
+    const length = String(first.length);
+    for (let i = 0; i < length.length; i++) h = Math.imul(h ^ length.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0x3a, 0x01000193); // ":"
+  }
+  for (let i = 0; i < first.length; i++) h = Math.imul(h ^ first.charCodeAt(i), 0x01000193);
+  if (second !== undefined) {
+    for (let i = 0; i < second.length; i++) h = Math.imul(h ^ second.charCodeAt(i), 0x01000193);
+  }
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/**
  * The hash of a key of one or two parts, seeded as {@linkcode keyHash} is, without joining the
  * parts into one text.
  */

@@ -7,6 +7,7 @@
 
 import { ValidationError } from "../errors.ts";
 import { marshall, type Snapshot } from "../wire/marshall.ts";
+import { idHash } from "./_key_table.ts";
 import type {
   AttributeMap,
   AttributeValue,
@@ -193,19 +194,21 @@ export function itemKeyId(
 
 /**
  * {@linkcode itemKeyId} of the item a {@linkcode Snapshot} holds, without expanding it: a string
- * key part is read as it is.
+ * key part is read as it is. With `out`, also sets `out.hash` to the identity's `keyHash`.
  */
 export function snapshotKeyId(
   snapshot: Snapshot,
   schema: ResolvedKeySchema,
   label: string,
   index: number,
+  out?: { hash?: number },
 ): string {
   const hash = snapshotPart(snapshot, schema.partitionKey, label, index);
   const sort = schema.sortKey;
-  if (!sort) return hash;
-  const range = snapshotPart(snapshot, sort, label, index);
-  return hash.length + ":" + hash + range;
+  const range = sort ? snapshotPart(snapshot, sort, label, index) : undefined;
+  // The identity's hash, from the parts (see idHash), for whoever files it in a KeyTable.
+  if (out) out.hash = idHash(hash, range);
+  return range === undefined ? hash : hash.length + ":" + hash + range;
 }
 
 function snapshotPart(

@@ -16,7 +16,7 @@ import {
 } from "../wire/marshall.ts";
 import { itemSize, MAX_ITEM_BYTES } from "../wire/size.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
-import { KeyTable } from "./_key_table.ts";
+import { keyHash, KeyTable } from "./_key_table.ts";
 import {
   canonicalJson,
   extractKey,
@@ -109,7 +109,7 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
     );
   }
   const op = new PreparedWrite(item, false, snapshot, size, index);
-  if (schema) op.id = snapshotKeyId(snapshot, schema, "item", index);
+  if (schema) op.id = snapshotKeyId(snapshot, schema, "item", index, op);
   return op;
 }
 
@@ -128,9 +128,12 @@ export function prepareDelete(key: Key, index: number, schema?: ResolvedKeySchem
 export function dedupeWrites(ops: WriteOp[]): WriteOp[] {
   if (ops.length < 2 || ops[0].id === undefined) return ops;
   const last = new KeyTable<number>(ops.length);
-  for (let i = 0; i < ops.length; i++) last.set(ops[i].id!, i);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    last.set(op.id!, i, op.hash ??= keyHash(op.id!));
+  }
   if (last.size === ops.length) return ops;
-  return ops.filter((op, i) => last.get(op.id!) === i);
+  return ops.filter((op, i) => last.get(op.id!, op.hash) === i);
 }
 
 /** Splits operations into requests of at most 25 writes and 16 MB. */
@@ -161,13 +164,14 @@ export function chunkWrites(ops: WriteOp[]): WriteOp[][] {
  */
 export function identify(op: WriteOp, schema: ResolvedKeySchema): void {
   if (op instanceof PreparedWrite && !op.isDelete) {
-    op.id = snapshotKeyId(op.data as Snapshot, schema, "item", op.index);
+    op.id = snapshotKeyId(op.data as Snapshot, schema, "item", op.index, op);
     return;
   }
   const wire = wireOf(op);
   op.id = op.isDelete
     ? keyId(extractKey(wire, schema, { label: "key", index: op.index }, true), schema)
     : itemKeyId(wire, schema, "item", op.index);
+  op.hash = undefined;
 }
 
 /** The operation's item or key in DynamoDB JSON. */
