@@ -42,22 +42,6 @@ export function idHash(first: string, second: string | undefined): number {
 }
 
 /**
- * The hash of a key of one or two parts, seeded as {@linkcode keyHash} is, without joining the
- * parts into one text.
- */
-export function partsHash(first: string, second: string | undefined): number {
-  let h = SEED ^ 0x811c9dc5;
-  for (let i = 0; i < first.length; i++) h = Math.imul(h ^ first.charCodeAt(i), 0x01000193);
-  if (second !== undefined) {
-    // The first part's length separates the parts: ("ab", "c") and ("a", "bc") differ.
-    h = Math.imul(h ^ (first.length + 0x10000), 0x01000193);
-    for (let i = 0; i < second.length; i++) h = Math.imul(h ^ second.charCodeAt(i), 0x01000193);
-  }
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  return h ^ (h >>> 13);
-}
-
-/**
  * A string-keyed map of the values `V` (never `undefined`) the batch code needs; every method
  * takes the key's {@linkcode keyHash} when the caller kept it.
  */

@@ -7,7 +7,7 @@
 
 import { unmarshall, type UnmarshallOptions } from "../wire/marshall.ts";
 import type { AttributeMap, Item, Key } from "../wire/types.ts";
-import { keyHash, KeyTable, partsHash } from "./_key_table.ts";
+import { idHash, keyHash, KeyTable } from "./_key_table.ts";
 import type { Engine } from "./engine.ts";
 import {
   canonicalJson,
@@ -126,7 +126,7 @@ export function distinctKeys(
       first = partText(wire[pk.name], pk.type);
       second = sk ? partText(wire[sk.name], sk.type) : undefined;
     }
-    const hash = partsHash(first as string, second as string | undefined);
+    const hash = idHash(first as string, second as string | undefined);
     let slot = hash & mask;
     let found = false;
     for (; slots[slot] !== 0; slot = (slot + 1) & mask) {
