@@ -97,6 +97,33 @@ export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport
   };
 }
 
+/**
+ * A transport that only signs, with `node:crypto` (the same signature aws4fetch computes):
+ * requests go out through `fetch` (the client's `fetch` option, else the runtime's). For
+ * runtimes whose `fetch` is cheap and whose `node:crypto` hashes natively, such as Bun, where
+ * it signs a 25-put request in a few microseconds instead of the 30-40 the portable signer
+ * takes to hash its body. On Node, {@linkcode nodeTransport} also replaces `fetch`.
+ *
+ * @example Signing with node:crypto, sending with fetch
+ * ```ts ignore
+ * import { DynamoDBClient } from "@x/dynobatch";
+ * import { nodeSigner } from "@x/dynobatch/node";
+ * const client = new DynamoDBClient({ region: "eu-west-1", transport: nodeSigner() });
+ * ```
+ *
+ * @returns A transport for `new DynamoDBClient({ transport })`.
+ */
+export function nodeSigner(): NodeSignerTransport {
+  const signer = new NodeSigner();
+  return { sign: (request) => signer.sign(request) };
+}
+
+/** A {@linkcode Transport} that signs with `node:crypto` and leaves sending to `fetch`. */
+export interface NodeSignerTransport extends Transport {
+  /** Signs like aws4fetch's `AwsV4Signer`, with `node:crypto`. */
+  sign(request: SignRequest): Record<string, string>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Signing: AWS Signature Version 4, byte for byte what aws4fetch's AwsV4Signer computes for
 // the same request (non-query signing, not S3).

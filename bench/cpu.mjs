@@ -1,14 +1,16 @@
 // One contender of the client-CPU benchmark, run as a fresh process under Deno, Node or Bun against
 // the stub server. Prints one JSON line: CPU and wall time of the write and get phases.
 //
-//   node bench/cpu.mjs --contender dynobatch|dynobatch-node|sdk|aws-lite|floor|fetch --endpoint URL
+//   node bench/cpu.mjs --contender dynobatch|dynobatch-node|dynobatch-signer|sdk|aws-lite|floor|fetch
+//     --endpoint URL
 //     [--items 100000]
 //     [--concurrency 4] [--warmup N] [--phases write,get]
 //   deno run -A bench/cpu.mjs ...
 //   bun bench/cpu.mjs ...
 //
 // dynobatch-node is dynobatch with nodeTransport() (node:http, node:crypto; dist/node.js under
-// Node); aws-lite is @aws-lite/client with its DynamoDB plugin (node:http, keep-alive) and the
+// Node); dynobatch-signer is dynobatch with nodeSigner() (node:crypto signing, the runtime's
+// fetch); aws-lite is @aws-lite/client with its DynamoDB plugin (node:http, keep-alive) and the
 // same hand-written chunk-and-retry loop as the SDK; fetch is bare unsigned fetch of bodies built
 // before the clock (the latency-bound section's reference).
 //
@@ -84,6 +86,12 @@ async function dynobatchNode() {
     ? await import("../node.ts")
     : await import("../dist/node.js");
   return await dynobatch(nodeTransport());
+}
+
+// --- dynobatch with nodeSigner(): node:crypto signing, the runtime's own fetch -------------
+async function dynobatchSigner() {
+  const { nodeSigner } = fromSources ? await import("../node.ts") : await import("../dist/node.js");
+  return await dynobatch(nodeSigner());
 }
 
 // --- AWS SDK v3 DocumentClient, with the chunk-and-retry loop users write by hand ---------
@@ -231,6 +239,7 @@ const contenders = {
   dynobatch: () => dynobatch(),
   fetch: bareFetch,
   "dynobatch-node": dynobatchNode,
+  "dynobatch-signer": dynobatchSigner,
   sdk,
   "aws-lite": awsLite,
   floor,

@@ -175,10 +175,14 @@ const CONTENDERS = ["floor", "dynobatch", "sdk"] as const;
 // Node and Bun (which implements node:http): dynobatch over node:http (nodeTransport) and
 // aws-lite, both built on node:http.
 const NODE_CONTENDERS = ["dynobatch-node", "aws-lite"] as const;
-type Contender = typeof CONTENDERS[number] | typeof NODE_CONTENDERS[number];
+// Deno and Bun, whose fetch is cheap: dynobatch signing with node:crypto (nodeSigner).
+const SIGNER = "dynobatch-signer";
+type Contender = typeof CONTENDERS[number] | typeof NODE_CONTENDERS[number] | typeof SIGNER;
 
 function cpuContenders(runtime: Runtime): readonly Contender[] {
-  return runtime === "deno" ? CONTENDERS : [...CONTENDERS, ...NODE_CONTENDERS];
+  if (runtime === "deno") return [...CONTENDERS, SIGNER];
+  if (runtime === "bun") return [...CONTENDERS, ...NODE_CONTENDERS, SIGNER];
+  return [...CONTENDERS, ...NODE_CONTENDERS];
 }
 
 async function cpuBench(endpoint: string) {
@@ -238,16 +242,12 @@ function label(contender: Contender): string {
     floor: "floor (aws4fetch, pre-marshalled)",
     dynobatch: "dynobatch",
     "dynobatch-node": "dynobatch + nodeTransport()",
+    "dynobatch-signer": "dynobatch + nodeSigner()",
     sdk: "AWS SDK v3 DocumentClient",
     "aws-lite": "aws-lite (@aws-lite/dynamodb)",
   }[contender];
 }
 
-/**
- * Milliseconds for `requests` unsigned POSTs, `lanes` at a time, of the bodies dynobatch sends
- * for the same items (bench/cpu.mjs's items, 25 per request, in DynamoDB JSON), all built
- * before the clock starts: the same bytes on the wire, without a client.
- */
 async function latencyBench() {
   const stub = await startStub(LATENCY_MS);
   const rounds = QUICK ? 1 : 3;
@@ -646,14 +646,18 @@ function scanLabel(contender: ScanContender): string {
 
 /** Bun's targets: dynobatch (fetch) writes within 1.25x of the floor, and at or below aws-lite. */
 function bunCpuTargets(s: Record<string, number>): string[] {
-  const write = s["bun/dynobatch/write"];
-  return [
-    `| bun: write CPU ≤ 1.25x floor | ${fixed(write, 2)}x | ${check(write <= 1.25)} |`,
-    ...(["write", "get"] as const).map((phase) => {
-      const vs = s[`bun/dynobatch/${phase}`] / s[`bun/aws-lite/${phase}`];
-      return `| bun: ${phase} CPU ≤ aws-lite | ${fixed(vs, 2)}x | ${check(vs <= 1)} |`;
-    }),
-  ];
+  return ([["dynobatch", "bun"], [SIGNER, "bun, nodeSigner()"]] as const).flatMap(
+    ([contender, name]) => {
+      const write = s[`bun/${contender}/write`];
+      return [
+        `| ${name}: write CPU ≤ 1.25x floor | ${fixed(write, 2)}x | ${check(write <= 1.25)} |`,
+        ...(["write", "get"] as const).map((phase) => {
+          const vs = s[`bun/${contender}/${phase}`] / s[`bun/aws-lite/${phase}`];
+          return `| ${name}: ${phase} CPU ≤ aws-lite | ${fixed(vs, 2)}x | ${check(vs <= 1)} |`;
+        }),
+      ];
+    },
+  );
 }
 
 async function createBenchTable(endpoint: string): Promise<void> {
@@ -779,12 +783,16 @@ const targets = [
   "",
   "| target | measured | |",
   "| --- | --- | --- |",
-  ...(["deno", "node"] as const).flatMap((rt) => [
-    `| ${rt}: write CPU ≤ 1.10x floor | ${fixed(s[`${rt}/dynobatch/write`], 2)}x | ${
-      check(s[`${rt}/dynobatch/write`] <= 1.10)
+  ...([["deno", "dynobatch", "deno"], ["deno", SIGNER, "deno, nodeSigner()"], [
+    "node",
+    "dynobatch",
+    "node",
+  ]] as const).flatMap(([rt, contender, name]) => [
+    `| ${name}: write CPU ≤ 1.10x floor | ${fixed(s[`${rt}/${contender}/write`], 2)}x | ${
+      check(s[`${rt}/${contender}/write`] <= 1.10)
     } |`,
-    `| ${rt}: get CPU ≤ 1.25x floor | ${fixed(s[`${rt}/dynobatch/get`], 2)}x | ${
-      check(s[`${rt}/dynobatch/get`] <= 1.25)
+    `| ${name}: get CPU ≤ 1.25x floor | ${fixed(s[`${rt}/${contender}/get`], 2)}x | ${
+      check(s[`${rt}/${contender}/get`] <= 1.25)
     } |`,
   ]),
   ...(["write", "get"] as const).map((phase) => {

@@ -82,7 +82,8 @@ export interface DynamoDBClientOptions {
   /**
    * Signs and sends the HTTP backend's requests instead of aws4fetch and `fetch`: on Node,
    * `nodeTransport()` from `@x/dynobatch/node` (keep-alive `node:http`, `node:crypto`
-   * signing). Not together with `fetch`.
+   * signing); on Bun, `nodeSigner()` from the same module (`node:crypto` signing, sent with
+   * `fetch`). A transport without `send` only signs. Not together with `fetch` when it sends.
    */
   transport?: Transport;
   /**

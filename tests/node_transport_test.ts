@@ -3,7 +3,7 @@
 // does. tests/node/transport_check.mjs is bundled with esbuild and run with node.
 import assert from "node:assert/strict";
 import { AwsV4Signer } from "aws4fetch";
-import { nodeTransport } from "../node.ts";
+import { nodeSigner, nodeTransport } from "../node.ts";
 import { HttpBackend } from "../src/backends/http.ts";
 import { DynamoDBError } from "../src/errors.ts";
 import { startDynalite } from "./_dynalite.ts";
@@ -198,7 +198,7 @@ Deno.test("node transport: without sign, the backend signs with aws4fetch and ha
   assert.match(headers.authorization, /^AWS4-HMAC-SHA256 Credential=AKID\//);
 });
 
-Deno.test("node transport: 'fetch' and 'transport' together are refused", () => {
+Deno.test("node transport: 'fetch' and a transport that sends together are refused", () => {
   assert.throws(
     () =>
       new HttpBackend({
@@ -206,8 +206,109 @@ Deno.test("node transport: 'fetch' and 'transport' together are refused", () => 
         fetch,
         transport: nodeTransport(),
       }),
-    /both 'fetch' and 'transport'/,
+    /both 'fetch' and a transport that sends/,
   );
+});
+
+Deno.test("node signer: signatures equal aws4fetch's across regions, urls, bodies and tokens", async () => {
+  const signer = nodeSigner();
+  assert.equal("send" in signer, false);
+  let compared = 0;
+  for (const { region, url } of CASES) {
+    for (const body of BODIES) {
+      const sessionToken = compared % 2 ? "FQoGZXIvYXdzE//token" : undefined;
+      const headers = {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "DynamoDB_20120810.PutItem",
+      };
+      const ours = signer.sign({
+        method: "POST",
+        url,
+        headers,
+        body,
+        credentials: {
+          accessKeyId: "AKIDEXAMPLE",
+          secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+          sessionToken,
+        },
+        region,
+        service: "dynamodb",
+      });
+      const theirs = await aws4fetchHeaders({
+        url,
+        headers,
+        body,
+        region,
+        sessionToken,
+        datetime: ours["x-amz-date"],
+      });
+      assert.equal(ours.authorization, theirs.get("authorization"));
+      compared++;
+    }
+  }
+  assert.equal(compared, CASES.length * BODIES.length);
+});
+
+Deno.test("node signer: a client signs with node:crypto and sends with fetch, to a real server", async () => {
+  const seen: { authorization: string | null; expected: string | null }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = await req.text();
+    const expected = await new AwsV4Signer({
+      method: "POST",
+      url: `http://127.0.0.1:${server.addr.port}`,
+      headers: {
+        "content-type": req.headers.get("content-type")!,
+        "x-amz-target": req.headers.get("x-amz-target")!,
+      },
+      body,
+      accessKeyId: "AKID",
+      secretAccessKey: "SECRET",
+      service: "dynamodb",
+      region: "eu-west-1",
+      datetime: req.headers.get("x-amz-date")!,
+    }).sign();
+    seen.push({
+      authorization: req.headers.get("authorization"),
+      expected: expected.headers.get("authorization"),
+    });
+    const target = req.headers.get("x-amz-target");
+    return Response.json(target?.endsWith("BatchWriteItem") ? { UnprocessedItems: {} } : {});
+  });
+  try {
+    const { DynamoDBClient } = await import("../mod.ts");
+    const endpoint = `http://127.0.0.1:${server.addr.port}`;
+    const credentials = { accessKeyId: "AKID", secretAccessKey: "SECRET" };
+    const client = new DynamoDBClient({
+      endpoint,
+      region: "eu-west-1",
+      credentials,
+      transport: nodeSigner(),
+      keySchemas: { users: { partitionKey: "pk" } },
+    });
+    await client.batchWrite(
+      "users",
+      Array.from({ length: 30 }, (_, i) => ({ pk: `k${i}`, v: "é" })),
+    );
+    assert.equal(seen.length, 2);
+    for (const { authorization, expected } of seen) {
+      assert.match(authorization ?? "", /^AWS4-HMAC-SHA256 Credential=AKID\//);
+      assert.equal(authorization, expected);
+    }
+    // With the client's own fetch, that fetch sends.
+    let calls = 0;
+    const counted = new DynamoDBClient({
+      endpoint,
+      region: "eu-west-1",
+      credentials,
+      transport: nodeSigner(),
+      fetch: (input, init) => (calls++, fetch(input, init)),
+    });
+    await counted.putItem("users", { pk: "one" });
+    assert.equal(calls, 1);
+    assert.equal(seen.at(-1)!.authorization, seen.at(-1)!.expected);
+  } finally {
+    await server.shutdown();
+  }
 });
 
 /** A self-signed certificate for localhost, as key.pem and cert.pem in `dir`. */

@@ -40,7 +40,8 @@ export interface HttpBackendOptions {
   fetch?: typeof fetch;
   /**
    * Signs and sends requests instead of aws4fetch and `fetch`, e.g. `nodeTransport()` from
-   * `@x/dynobatch/node`; not together with `fetch`.
+   * `@x/dynobatch/node`; one without `send` only signs (e.g. `nodeSigner()`), and `fetch`
+   * sends. Not together with `fetch` when it sends.
    */
   transport?: Transport;
 }
@@ -215,9 +216,9 @@ export class HttpBackend implements Backend {
   constructor(options: HttpBackendOptions) {
     this.region = options.region;
     this.endpoint = options.endpoint ?? `https://dynamodb.${options.region}.amazonaws.com`;
-    if (options.fetch && options.transport) {
+    if (options.fetch && options.transport?.send) {
       throw new ValidationError(
-        "Cannot create an HTTP backend with both 'fetch' and 'transport': pass one of them",
+        "Cannot create an HTTP backend with both 'fetch' and a transport that sends: pass one of them (a transport without 'send' sends with 'fetch')",
         { rule: "option", path: "transport" },
       );
     }
@@ -294,7 +295,7 @@ export class HttpBackend implements Backend {
     const signal = options.signal;
     let response: TransportResponse;
     try {
-      response = this.#transport
+      response = this.#transport?.send
         ? await this.#transport.send({
           url: this.endpoint,
           method: "POST",

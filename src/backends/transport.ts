@@ -80,6 +80,9 @@ export interface Transport {
    * Without it, the backend signs with aws4fetch.
    */
   sign?(request: SignRequest): Record<string, string> | Promise<Record<string, string>>;
-  /** Sends a signed request. */
-  send(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Sends a signed request. Without it, the backend sends with `fetch` (the client's `fetch`
+   * option, else the runtime's), so a transport may only sign.
+   */
+  send?(request: TransportRequest): Promise<TransportResponse>;
 }

@@ -11,8 +11,15 @@
 
 import process from "node:process";
 import * as mod from "../../mod.ts";
+import { nodeSigner } from "../../node.ts";
 import { runScenario } from "./scenario.mjs";
 
 const [endpoint, name = "smoke"] = process.argv.slice(2);
-const result = await runScenario({ mod, endpoint: endpoint || undefined, name });
+// These runtimes have node:crypto: the signer that uses it is checked beside the portable one.
+const result = await runScenario({
+  mod,
+  endpoint: endpoint || undefined,
+  name,
+  signers: { nodeSigner },
+});
 process.exitCode = result.failed ? 1 : 0;

@@ -19,9 +19,13 @@
  *   MemoryBackend flows run.
  * @param {string} [options.name] Label for the summary line.
  * @param {(line: string) => void} [options.log] Where lines go.
+ * @param {Record<string, () => object>} [options.signers] Transports that only sign (such as
+ *   `nodeSigner` where `node:crypto` exists), checked like the portable signer.
  * @returns {Promise<{ passed: number, failed: number, failures: string[], ms: Record<string, number> }>}
  */
-export async function runScenario({ mod, endpoint, name = "smoke", log = console.log }) {
+export async function runScenario(
+  { mod, endpoint, name = "smoke", log = console.log, signers = {} },
+) {
   const t = new Tally(log);
   const ms = {};
   const timed = async (section, body) => {
@@ -45,7 +49,10 @@ export async function runScenario({ mod, endpoint, name = "smoke", log = console
           ...options,
         })));
   }
-  await timed("signing", () => signingFlows(t, mod));
+  await timed("signing", () => signingFlows(t, mod, "signing", undefined));
+  for (const [label, make] of Object.entries(signers)) {
+    await timed(`signing ${label}`, () => signingFlows(t, mod, `signing ${label}`, make()));
+  }
   await timed("memory", () =>
     batchFlows(t, mod, "memory", (options) =>
       new mod.DynamoDBClient({
@@ -66,9 +73,10 @@ const FAST_RETRY = { minTimeout: 1, maxTimeout: 20, maxAttempts: 10 };
  * WebCrypto (computed here independently, step by step), for bodies of many lengths and
  * characters: the library hashes and signs in JavaScript, and this checks it on every runtime.
  */
-async function signingFlows(t, mod) {
+async function signingFlows(t, mod, label, transport) {
   const sent = [];
   const client = new mod.DynamoDBClient({
+    transport,
     region: "eu-central-1",
     endpoint: "http://127.0.0.1:9/",
     credentials: {
@@ -90,17 +98,17 @@ async function signingFlows(t, mod) {
     const text = "é😀x".repeat(length).slice(0, length);
     await client.putItem("signing", { pk: `key ${length}`, text });
   }
-  t.equal("signing: one request per put", sent.length, 15);
+  t.equal(`${label}: one request per put`, sent.length, 15);
   let matching = 0;
   for (const request of sent) {
     const expected = await sigV4(request, "eu-central-1", "smoke/secret+key");
     if (request.headers.get("authorization") === expected) matching++;
     else {t.fail(
-        "signing: signature",
+        `${label}: signature`,
         `expected ${expected}, got ${request.headers.get("authorization")}`,
       );}
   }
-  t.equal("signing: every signature equals WebCrypto's SigV4", matching, sent.length);
+  t.equal(`${label}: every signature equals WebCrypto's SigV4`, matching, sent.length);
 }
 
 /** The Authorization header SigV4 gives for a DynamoDB POST, with WebCrypto. */
