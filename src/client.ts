@@ -82,7 +82,7 @@ export interface DynamoDBClientOptions {
   /**
    * Signs and sends the HTTP backend's requests instead of aws4fetch and `fetch`: on Node,
    * `nodeTransport()` from `@x/dynobatch/node` (keep-alive `node:http`, `node:crypto`
-   * signing); on Bun, `nodeSigner()` from the same module (`node:crypto` signing, sent with
+   * signing); on Bun and Deno, `nodeSigner()` from the same module (`node:crypto` signing, sent with
    * `fetch`). A transport without `send` only signs. Not together with `fetch` when it sends.
    */
   transport?: Transport;
