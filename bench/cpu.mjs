@@ -169,19 +169,22 @@ async function awsLite() {
 }
 
 // --- the floor: aws4fetch sending bodies marshalled before the clock starts ----------------
+/** Sends one operation's pre-built body with `fetchWith` and parses the answer. */
+const poster = (fetchWith) => async (target, body) => {
+  const res = await fetchWith(endpoint, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.0",
+      "x-amz-target": `DynamoDB_20120810.${target}`,
+    },
+    body,
+  });
+  return res.json();
+};
+
 function floor(extend = (body) => body) {
   const aws = new AwsClient({ ...credentials, service: "dynamodb", region, retries: 0 });
-  const send = async (target, body) => {
-    const res = await aws.fetch(endpoint, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.0",
-        "x-amz-target": `DynamoDB_20120810.${target}`,
-      },
-      body,
-    });
-    return res.json();
-  };
+  const send = poster((url, init) => aws.fetch(url, init));
   let writeBodies = [];
   let getBodies = [];
   const over = (send) => ({
@@ -221,18 +224,7 @@ function floor(extend = (body) => body) {
 // ReturnConsumedCapacity), built before the clock starts; the stub does not check signatures.
 function bareFetch() {
   const runner = floor((body) => ({ ...body, ReturnConsumedCapacity: "TOTAL" }));
-  const send = async (target, body) => {
-    const res = await fetch(endpoint, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.0",
-        "x-amz-target": `DynamoDB_20120810.${target}`,
-      },
-      body,
-    });
-    return res.json();
-  };
-  return { ...runner, ...runner.over(send) };
+  return { ...runner, ...runner.over(poster((url, init) => fetch(url, init))) };
 }
 
 const contenders = {

@@ -51,50 +51,57 @@ const CASES = [
   { region: "us-gov-west-1", url: "http://[::1]:4567" },
 ];
 
-Deno.test("node transport: signatures equal aws4fetch's across regions, urls, bodies and tokens", async () => {
-  const transport = nodeTransport();
-  let compared = 0;
-  for (const { region, url } of CASES) {
-    for (const body of BODIES) {
-      for (const sessionToken of [undefined, "FQoGZXIvYXdzE//token+with/odd=chars"]) {
-        const datetime = compared % 2 ? "20261201T150000Z" : "20240229T235959Z";
-        const headers = {
-          "content-type": "application/x-amz-json-1.0",
-          "x-amz-target": "DynamoDB_20120810.PutItem",
-          "x-custom": "  spaced   value  ",
-        };
-        const ours = transport.sign({
-          method: "POST",
-          url,
-          headers,
-          body,
-          credentials: {
-            accessKeyId: "AKIDEXAMPLE",
-            secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+for (
+  const [name, make] of [["node transport", nodeTransport], ["node signer", nodeSigner]] as const
+) {
+  Deno.test(`${name}: signatures equal aws4fetch's across regions, urls, bodies and tokens`, async () => {
+    const transport = make();
+    let compared = 0;
+    for (const { region, url } of CASES) {
+      for (const body of BODIES) {
+        for (const sessionToken of [undefined, "FQoGZXIvYXdzE//token+with/odd=chars"]) {
+          const datetime = compared % 2 ? "20261201T150000Z" : "20240229T235959Z";
+          const headers = {
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-target": "DynamoDB_20120810.PutItem",
+            "x-custom": "  spaced   value  ",
+          };
+          const ours = transport.sign({
+            method: "POST",
+            url,
+            headers,
+            body,
+            credentials: {
+              accessKeyId: "AKIDEXAMPLE",
+              secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+              sessionToken,
+            },
+            region,
+            service: "dynamodb",
+            datetime,
+          });
+          const theirs = await aws4fetchHeaders({
+            url,
+            headers,
+            body,
+            region,
+            datetime,
             sessionToken,
-          },
-          region,
-          service: "dynamodb",
-          datetime,
-        });
-        const theirs = await aws4fetchHeaders({
-          url,
-          headers,
-          body,
-          region,
-          datetime,
-          sessionToken,
-        });
-        assert.match(ours.authorization, /Signature=[0-9a-f]{64}$/);
-        assert.equal(ours.authorization, theirs.get("authorization"), `${url} ${body}`);
-        assert.equal(ours["x-amz-date"], theirs.get("x-amz-date"));
-        assert.equal(ours["x-amz-security-token"], theirs.get("x-amz-security-token") ?? undefined);
-        compared++;
+          });
+          assert.match(ours.authorization, /Signature=[0-9a-f]{64}$/);
+          assert.equal(ours.authorization, theirs.get("authorization"), `${url} ${body}`);
+          assert.equal(ours["x-amz-date"], theirs.get("x-amz-date"));
+          assert.equal(
+            ours["x-amz-security-token"],
+            theirs.get("x-amz-security-token") ?? undefined,
+          );
+          compared++;
+        }
       }
     }
-  }
-  assert.equal(compared, CASES.length * BODIES.length * 2);
-});
+    assert.equal(compared, CASES.length * BODIES.length * 2);
+  });
+}
 
 Deno.test("node transport: a signing key derived once still signs each new request like aws4fetch", async () => {
   const transport = nodeTransport();
@@ -210,43 +217,10 @@ Deno.test("node transport: 'fetch' and a transport that sends together are refus
   );
 });
 
-Deno.test("node signer: signatures equal aws4fetch's across regions, urls, bodies and tokens", async () => {
+Deno.test("node signer: only signs, so the backend sends with fetch", () => {
   const signer = nodeSigner();
+  assert.equal(typeof signer.sign, "function");
   assert.equal("send" in signer, false);
-  let compared = 0;
-  for (const { region, url } of CASES) {
-    for (const body of BODIES) {
-      const sessionToken = compared % 2 ? "FQoGZXIvYXdzE//token" : undefined;
-      const headers = {
-        "content-type": "application/x-amz-json-1.0",
-        "x-amz-target": "DynamoDB_20120810.PutItem",
-      };
-      const ours = signer.sign({
-        method: "POST",
-        url,
-        headers,
-        body,
-        credentials: {
-          accessKeyId: "AKIDEXAMPLE",
-          secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-          sessionToken,
-        },
-        region,
-        service: "dynamodb",
-      });
-      const theirs = await aws4fetchHeaders({
-        url,
-        headers,
-        body,
-        region,
-        sessionToken,
-        datetime: ours["x-amz-date"],
-      });
-      assert.equal(ours.authorization, theirs.get("authorization"));
-      compared++;
-    }
-  }
-  assert.equal(compared, CASES.length * BODIES.length);
 });
 
 Deno.test("node signer: a client signs with node:crypto and sends with fetch, to a real server", async () => {
