@@ -1,7 +1,8 @@
 // One contender of the client-CPU benchmark, run as a fresh process under Deno, Node or Bun against
 // the stub server. Prints one JSON line: CPU and wall time of the write and get phases.
 //
-//   node bench/cpu.mjs --contender dynobatch|dynobatch-node|dynobatch-signer|sdk|aws-lite|floor|fetch
+//   node bench/cpu.mjs --contender dynobatch|dynobatch-node|dynobatch-signer|sdk|aws-lite|floor|
+//     floor-unmarshall|fetch
 //     --endpoint URL
 //     [--items 100000]
 //     [--concurrency 4] [--warmup N] [--phases write,get]
@@ -12,7 +13,8 @@
 // Node); dynobatch-signer is dynobatch with nodeSigner() (node:crypto signing, the runtime's
 // fetch); aws-lite is @aws-lite/client with its DynamoDB plugin (node:http, keep-alive) and the
 // same hand-written chunk-and-retry loop as the SDK; fetch is bare unsigned fetch of bodies built
-// before the clock (the latency-bound section's reference).
+// before the clock (the latency-bound section's reference); floor-unmarshall is the floor whose
+// gets also unmarshal and keep every item (the get ratio's second reference).
 //
 // All of them send the same requests (25 puts or 100 keys each, 4 in flight) after a warm-up
 // (5% of the items unless --warmup says otherwise). The runner also uses it against dynalite
@@ -182,7 +184,7 @@ const poster = (fetchWith) => async (target, body) => {
   return res.json();
 };
 
-function floor(extend = (body) => body) {
+function floor(extend = (body) => body, unmarshall) {
   const aws = new AwsClient({ ...credentials, service: "dynamodb", region, retries: 0 });
   const send = poster((url, init) => aws.fetch(url, init));
   let writeBodies = [];
@@ -192,9 +194,11 @@ function floor(extend = (body) => body) {
       pool(writeBodies.length, CONCURRENCY, (i) => send("BatchWriteItem", writeBodies[i])),
     get: async () => {
       let got = 0;
+      const items = [];
       await pool(getBodies.length, CONCURRENCY, async (i) => {
-        const out = await send("BatchGetItem", getBodies[i]);
-        got += out.Responses[TABLE].length;
+        const page = (await send("BatchGetItem", getBodies[i])).Responses[TABLE];
+        got += page.length;
+        if (unmarshall) { for (const item of page) items.push(unmarshall(item)); }
       });
       return got;
     },
@@ -219,6 +223,15 @@ function floor(extend = (body) => body) {
   };
 }
 
+// --- the floor's gets, also unmarshalling and keeping every item as batchGet returns them -----
+// Not a contender but a reference for the get ratio: the floor only parses and counts, while
+// returning items means unmarshalling them and holding 100,000 of them (dynobatch's own
+// `unmarshall`, the cheapest at hand, so the reference is not inflated).
+async function floorUnmarshall() {
+  const mod = fromSources ? await import("../mod.ts") : await import("../dist/dynobatch.js");
+  return floor(undefined, (item) => mod.unmarshall(item));
+}
+
 // --- bare unsigned fetch: what the runtime's HTTP stack alone costs ----------------------------
 // The latency-bound section's reference. Its bodies are the ones dynobatch sends (with
 // ReturnConsumedCapacity), built before the clock starts; the stub does not check signatures.
@@ -235,6 +248,7 @@ const contenders = {
   sdk,
   "aws-lite": awsLite,
   floor,
+  "floor-unmarshall": floorUnmarshall,
 };
 if (!contenders[contender]) {
   throw new Error(

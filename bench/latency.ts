@@ -4,7 +4,7 @@
 // time goes between one response and the next request.
 //
 //   deno run -A bench/latency.ts [--rounds 5] [--requests 80] [--latency-ms 20] [--trace]
-//     [--concurrency 1,4,16] [--small-body]
+//     [--concurrency 1,4,16] [--small-body] [--signer]
 
 import { DynamoDBClient } from "../mod.ts";
 import { makeItems as makeItemsFrom, wireItem } from "./_items.mjs";
@@ -20,6 +20,10 @@ const LATENCY_MS = Number(arg("--latency-ms", "20"));
 const LEVELS = arg("--concurrency", "1,4,16").split(",").map(Number);
 const TRACE = Deno.args.includes("--trace");
 const SAME_BODY = !Deno.args.includes("--small-body");
+// With --signer, dynobatch signs with nodeSigner() (node:crypto) and sends with fetch.
+const transport = Deno.args.includes("--signer")
+  ? (await import("../node.ts")).nodeSigner()
+  : undefined;
 
 const child = new Deno.Command("node", {
   args: [new URL("./stub_server.mjs", import.meta.url).pathname, "--latency-ms", `${LATENCY_MS}`],
@@ -68,6 +72,7 @@ async function dynobatch(concurrency: number, requests: number) {
     concurrency,
     requestTimeoutMs: 30000,
     fetch: tracingFetch,
+    transport,
   });
   await client.batchWrite("bench", makeItems(concurrency * 25 * 4)); // connections, JIT
   const items = makeItems(concurrency * 25 * requests);
