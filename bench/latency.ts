@@ -4,7 +4,7 @@
 // time goes between one response and the next request.
 //
 //   deno run -A bench/latency.ts [--rounds 5] [--requests 80] [--latency-ms 20] [--trace]
-//     [--concurrency 1,4,16] [--small-body] [--signer]
+//     [--concurrency 1,4,16] [--small-body] [--signer] [--writer]
 
 import { DynamoDBClient } from "../mod.ts";
 import { makeItems as makeItemsFrom, wireItem } from "./_items.mjs";
@@ -21,6 +21,8 @@ const LEVELS = arg("--concurrency", "1,4,16").split(",").map(Number);
 const TRACE = Deno.args.includes("--trace");
 const SAME_BODY = !Deno.args.includes("--small-body");
 // With --signer, dynobatch signs with nodeSigner() (node:crypto) and sends with fetch.
+// With --writer, dynobatch streams the items through a BatchWriter (`await batch.put(x)`).
+const WRITER = Deno.args.includes("--writer");
 const transport = Deno.args.includes("--signer")
   ? (await import("../node.ts")).nodeSigner()
   : undefined;
@@ -79,7 +81,12 @@ async function dynobatch(concurrency: number, requests: number) {
   calls.length = arrivals.length = 0;
   const cpu0 = cpuMs();
   const t0 = performance.now();
-  await client.batchWrite("bench", items);
+  if (WRITER) {
+    await using batch = client.batchWriter("bench");
+    for (const item of items) await batch.put(item);
+  } else {
+    await client.batchWrite("bench", items);
+  }
   const wall = performance.now() - t0;
   // Up to the first request: marshalling and checking every item, before anything is sent.
   const startup = calls[0] - t0;
