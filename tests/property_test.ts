@@ -22,7 +22,13 @@ import {
   preparePut,
   type WriteOp,
 } from "../src/batch/write.ts";
-import { expandSnapshot, marshall, snapshotSized, unmarshall } from "../src/wire/marshall.ts";
+import {
+  expandSnapshot,
+  marshall,
+  snapshotSized,
+  snapshotStringBytes,
+  unmarshall,
+} from "../src/wire/marshall.ts";
 import { encodeBase64 } from "../src/wire/base64.ts";
 import { NumberValue } from "../src/wire/number.ts";
 import { idHash, keyHash } from "../src/batch/_key_table.ts";
@@ -359,16 +365,51 @@ Deno.test("property: itemSize follows DynamoDB's rules", () => {
 Deno.test("property: snapshotSized expands to what marshall makes and sizes as itemSize does", () => {
   fc.assert(
     fc.property(item, fc.nat(), (it, index) => {
-      const out = { size: -1 };
+      const out = { size: -1, strings: -1 };
       const snapshot = snapshotSized(it, index, out);
       const wire = expandSnapshot(snapshot);
       assert.deepEqual(wire, marshall(it));
-      assert.equal(out.size, itemSize(wire));
+      assert.equal(out.size + snapshotStringBytes(snapshot), itemSize(wire));
+      // The strings' UTF-16 length, tripled, bounds their UTF-8 bytes.
+      assert.ok(out.size + 3 * out.strings >= itemSize(wire));
       // Every expansion is a new map with the same content.
       assert.notEqual(expandSnapshot(snapshot), wire);
       assert.deepEqual(expandSnapshot(snapshot), wire);
     }),
     RUNS,
+  );
+});
+
+Deno.test("property: a put's size is itemSize's, whether its strings are counted at once or later", () => {
+  // Strings of 1-, 2-, 3- and 4-byte characters, some long enough that tripling their length
+  // passes the 400 KB limit while their bytes stay under it (counted at once), some not.
+  const unit = fc.constantFrom("a", "é", "€", "😀");
+  const long = fc.tuple(unit, fc.integer({ min: 0, max: 210_000 })).map(([u, n]) =>
+    u.repeat(Math.floor(n / u.length))
+  );
+  fc.assert(
+    fc.property(item, fc.option(long), (it, text) => {
+      const candidate = text === null ? it : { ...it, long: text };
+      const wire = marshall(candidate);
+      const size = itemSize(wire);
+      let op: WriteOp;
+      try {
+        op = preparePut(candidate, 0);
+      } catch (err) {
+        assert.ok(size > 409_600, String(err));
+        assert.equal((err as { rule?: string }).rule, "item-size");
+        assert.equal((err as { value?: number }).value, size);
+        return;
+      }
+      assert.ok(size <= 409_600);
+      assert.equal(op.size, size);
+      assert.equal(op.size, size);
+      assert.deepEqual(
+        (op.request as { PutRequest: { Item: AttributeMap } }).PutRequest.Item,
+        wire,
+      );
+    }),
+    { numRuns: 300 },
   );
 });
 
@@ -394,7 +435,7 @@ Deno.test("property: snapshotSized fails as marshall does, naming the index", ()
         assert.fail("expected an error");
       };
       assert.deepEqual(
-        caught(() => snapshotSized(broken, index, { size: 0 })),
+        caught(() => snapshotSized(broken, index, { size: 0, strings: 0 })),
         caught(() => marshall(broken, { index })),
       );
     }),
@@ -506,7 +547,7 @@ Deno.test("property: snapshotKeyId is itemKeyId of the expanded item, with the s
   ];
   fc.assert(
     fc.property(part, part, fc.nat(), fc.constantFrom(...schemas), (pk, sk, index, s) => {
-      const snapshot = snapshotSized({ pk, sk, other: "x" }, index, { size: 0 });
+      const snapshot = snapshotSized({ pk, sk, other: "x" }, index, { size: 0, strings: 0 });
       const out: { hash?: number } = {};
       const got = outcome(() => snapshotKeyId(snapshot, s, "item", index, out));
       assert.deepEqual(got, outcome(() => itemKeyId(expandSnapshot(snapshot), s, "item", index)));

@@ -12,6 +12,7 @@ import {
   type SizeOut,
   type Snapshot,
   snapshotSized,
+  snapshotStringBytes,
   unmarshall,
 } from "../wire/marshall.ts";
 import { itemSize, MAX_ITEM_BYTES } from "../wire/size.ts";
@@ -67,14 +68,33 @@ class PreparedWrite implements WriteOp {
   id: string | undefined = undefined;
   hash: number | undefined = undefined;
   limit: number | undefined = undefined;
+  #size: number;
+  #strings: boolean;
   constructor(
     readonly original: Item | Key,
     readonly isDelete: boolean,
     /** The item's snapshot (puts) or the key in DynamoDB JSON (deletes). */
     readonly data: Snapshot | AttributeMap,
-    readonly size: number,
+    /** The size; with `strings`, the size without the snapshot's top-level strings. */
+    size: number,
     readonly index: number,
-  ) {}
+    strings = false,
+  ) {
+    this.#size = size;
+    this.#strings = strings;
+  }
+
+  /**
+   * The size by DynamoDB's rules. A put known to be under the limit counts its top-level
+   * strings' bytes when this is first read (as its request is built), not before it is queued.
+   */
+  get size(): number {
+    if (this.#strings) {
+      this.#strings = false;
+      this.#size += snapshotStringBytes(this.data as Snapshot);
+    }
+    return this.#size;
+  }
 
   /** The item (puts) or key (deletes) in DynamoDB JSON; a put's is made anew at each call. */
   get wire(): AttributeMap {
@@ -101,20 +121,24 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
     );
   }
   const snapshot = snapshotSized(item, index, sized);
-  const size = sized.size;
+  let size = sized.size;
+  // Each UTF-16 unit takes at most 3 UTF-8 bytes: an item below the limit even so has its
+  // strings' bytes counted when its request is built, so less work stands before the first one.
+  const deferred = sized.strings > 0 && size + 3 * sized.strings <= MAX_ITEM_BYTES;
+  if (!deferred) size += snapshotStringBytes(snapshot);
   if (size > MAX_ITEM_BYTES) {
     throw new ValidationError(
       `item ${index}: item size ${size} bytes exceeds DynamoDB's limit of ${MAX_ITEM_BYTES} bytes (400 KB)`,
       { index, rule: "item-size", value: size },
     );
   }
-  const op = new PreparedWrite(item, false, snapshot, size, index);
+  const op = new PreparedWrite(item, false, snapshot, size, index, deferred);
   if (schema) op.id = snapshotKeyId(snapshot, schema, "item", index, op);
   return op;
 }
 
 /** Receives the size of each item {@linkcode preparePut} takes (one at a time). */
-const sized: SizeOut = { size: 0 };
+const sized: SizeOut = { size: 0, strings: 0 };
 
 /** Marshals and checks one delete. Throws {@linkcode ValidationError} naming the key. */
 export function prepareDelete(key: Key, index: number, schema?: ResolvedKeySchema): WriteOp {

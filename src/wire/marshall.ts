@@ -90,8 +90,16 @@ export function marshall(item: Item, options?: MarshallOptions): AttributeMap {
 
 /** Where {@linkcode snapshotSized} puts the size of the item it took. */
 export interface SizeOut {
-  /** The item's size by DynamoDB's rules, as `itemSize` computes it. */
+  /**
+   * The item's size by DynamoDB's rules (as `itemSize` computes it) without the UTF-8 bytes of
+   * its top-level string values, which {@linkcode snapshotStringBytes} counts.
+   */
   size: number;
+  /**
+   * The UTF-16 length of the top-level string values. A unit takes at most 3 UTF-8 bytes, so
+   * `size + 3 * strings` bounds the item's size without reading the strings.
+   */
+  strings: number;
 }
 
 /**
@@ -106,8 +114,8 @@ export type Snapshot = Record<string, string | boolean | AttributeValue>;
 /**
  * Checks an item like {@linkcode marshall} with `{ index }` and takes its {@linkcode Snapshot},
  * computing its size by DynamoDB's rules on the way (as `itemSize` of the marshalled item
- * would), into `out.size`: the top-level strings, numbers and booleans are sized without walking
- * them again.
+ * would), into `out`: the top-level numbers and booleans are sized without walking them again,
+ * and the top-level string values only counted (see {@linkcode SizeOut}).
  *
  * @throws {ValidationError} As {@linkcode marshall} does.
  */
@@ -117,23 +125,26 @@ export function snapshotSized(item: Item, index: number, out: SizeOut): Snapshot
     const map = item as Record<string, unknown>;
     const snapshot: Snapshot = {};
     let size = 0;
+    let strings = 0;
     let key = "";
+    let position = 0;
     try {
       for (key in map) {
         const value = map[key];
         let kept: string | boolean | AttributeValue;
+        if (value === undefined) continue;
+        size += position < NAMES_KEPT && lastNames[position] === key
+          ? lastNameSizes[position++]
+          : nameSize(key, position++);
         if (typeof value === "string") {
-          size += utf8Length(key) + utf8Length(value);
+          strings += value.length;
           kept = value;
         } else if (typeof value === "boolean") {
-          size += utf8Length(key) + 1;
+          size += 1;
           kept = value;
-        } else if (value === undefined) {
-          continue;
         } else {
           const av = toAttributeValue(value, 0);
-          size += utf8Length(key) +
-            (typeof value === "number" ? numberSize((av as { N: string }).N) : valueSize(av));
+          size += typeof value === "number" ? numberSize((av as { N: string }).N) : valueSize(av);
           kept = av;
         }
         if (key === "__proto__") define(snapshot, key, kept);
@@ -144,11 +155,42 @@ export function snapshotSized(item: Item, index: number, out: SizeOut): Snapshot
       throw error;
     }
     out.size = size;
+    out.strings = strings;
     return snapshot;
   } catch (error) {
     if (error instanceof Fault) throw validationError(error, "", index);
     throw error;
   }
+}
+
+/**
+ * The attribute names {@linkcode snapshotSized} last saw at each position of an item, and their
+ * UTF-8 sizes: the items of one batch mostly share their names, so a name is sized once, not
+ * once per item (comparing a name with the one kept is usually a pointer comparison).
+ */
+const lastNames: string[] = [];
+const lastNameSizes: number[] = [];
+/** Positions kept by {@linkcode lastNames}. */
+const NAMES_KEPT = 64;
+
+/** The UTF-8 size of an attribute name, kept for the next item when its position allows. */
+function nameSize(name: string, position: number): number {
+  const size = utf8Length(name);
+  if (position < NAMES_KEPT) {
+    lastNames[position] = name;
+    lastNameSizes[position] = size;
+  }
+  return size;
+}
+
+/** The UTF-8 bytes of a {@linkcode Snapshot}'s top-level string values. */
+export function snapshotStringBytes(snapshot: Snapshot): number {
+  let bytes = 0;
+  for (const key in snapshot) {
+    const value = snapshot[key];
+    if (typeof value === "string") bytes += utf8Length(value);
+  }
+  return bytes;
 }
 
 /** The item a {@linkcode Snapshot} holds, in DynamoDB JSON (a new map each time). */
