@@ -125,7 +125,7 @@ export function preparePut(item: Item, index: number, schema?: ResolvedKeySchema
   // Each UTF-16 unit takes at most 3 UTF-8 bytes: an item below the limit even so has its
   // strings' bytes counted when its request is built, so less work stands before the first one.
   const deferred = sized.strings > 0 && size + 3 * sized.strings <= MAX_ITEM_BYTES;
-  if (!deferred) size += snapshotStringBytes(snapshot);
+  if (!deferred && sized.strings > 0) size += snapshotStringBytes(snapshot);
   if (size > MAX_ITEM_BYTES) {
     throw new ValidationError(
       `item ${index}: item size ${size} bytes exceeds DynamoDB's limit of ${MAX_ITEM_BYTES} bytes (400 KB)`,

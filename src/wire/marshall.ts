@@ -131,8 +131,8 @@ export function snapshotSized(item: Item, index: number, out: SizeOut): Snapshot
     try {
       for (key in map) {
         const value = map[key];
-        let kept: string | boolean | AttributeValue;
         if (value === undefined) continue;
+        let kept: string | boolean | AttributeValue;
         size += position < NAMES_KEPT && lastNames[position] === key
           ? lastNameSizes[position++]
           : nameSize(key, position++);
